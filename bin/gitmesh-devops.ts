@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+/**
+ * `gitmesh-devops`: the same generator without a global `yo`. A run that needs no questions goes
+ * straight through the shared pipeline on mem-fs (no yeoman-environment load: ~2 s saved); a run
+ * that must ask loads yeoman-environment and runs the registered generator class, so prompts and
+ * output are exactly what `yo gitmesh-devops` gives.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { declarationOf, OPTION_NAMES } from '../generators/lib/options.js';
+import { RUN_FLAGS } from '../generators/lib/run-flags.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkg = JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string };
+
+const COMMANDS: Record<string, string> = {
+  generate: 'Generate or regenerate the deployment repo in the current directory (default)',
+  upgrade: 'Regenerate with the stored answers after a generator upgrade (three-way merges your edits)',
+};
+
+function help(): string {
+  const lines = [
+    `gitmesh-devops ${pkg.version}: generate a production deployment repo for GitMesh CE`,
+    '',
+    'Usage: gitmesh-devops [command] [flags]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, text]) => `  ${name.padEnd(16)} ${text}`),
+    '',
+    'Run flags:',
+    ...Object.entries(RUN_FLAGS).map(([flag, spec]) => `  --${flag}${spec.type === 'string' ? ' VALUE' : ''}`.padEnd(32) + spec.description),
+    `  --output DIR`.padEnd(32) + 'Generate into DIR instead of the current directory',
+    `  --help, --version`,
+    '',
+    'Answers (every question is also a flag; see docs/options.md):',
+    ...OPTION_NAMES.filter((name) => !declarationOf(name).hidden).map((name) => {
+      const decl = declarationOf(name);
+      const value = decl.type === 'boolean' ? '' : decl.type === 'choice' ? ` ${decl.choices.join('|')}` : ' VALUE';
+      return `  --${decl.flag}${value}`.padEnd(32) + decl.message;
+    }),
+    '',
+    'Exit status: 0 done, 1 invalid input or error (nothing written), 3 conflicts to resolve.',
+  ];
+  return lines.join('\n');
+}
+
+interface Parsed {
+  command: string;
+  options: Record<string, unknown>;
+}
+
+/** A minimal parser driven by the declarations: --flag value, --flag=value, --flag, --no-flag. */
+function parseArgs(argv: string[]): Parsed {
+  const booleans = new Set<string>([...OPTION_NAMES.filter((n) => declarationOf(n).type === 'boolean').map((n) => declarationOf(n).flag), ...Object.entries(RUN_FLAGS).filter(([, s]) => s.type === 'boolean').map(([f]) => f), 'help', 'version', 'interactive']);
+  const known = new Set<string>([...OPTION_NAMES.map((n) => declarationOf(n).flag), ...Object.keys(RUN_FLAGS), 'help', 'version', 'output', 'interactive']);
+  const options: Record<string, unknown> = {};
+  let command = 'generate';
+  const problems: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) {
+      if (i === 0 && arg in COMMANDS) command = arg;
+      else problems.push(`unexpected argument "${arg}"`);
+      continue;
+    }
+    const [rawName, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const negated = rawName.startsWith('no-') && booleans.has(rawName.slice(3));
+    const name = negated ? rawName.slice(3) : rawName;
+    if (!known.has(name)) {
+      problems.push(`unknown flag --${name}`);
+      continue;
+    }
+    if (negated) options[name] = false;
+    else if (booleans.has(name)) options[name] = inline === undefined ? true : inline;
+    else if (inline !== undefined) options[name] = inline;
+    else if (i + 1 < argv.length) options[name] = argv[++i];
+    else problems.push(`--${name} needs a value`);
+  }
+  if (problems.length) {
+    process.stderr.write(`${problems.join('\n')}\nRun gitmesh-devops --help for usage.\n`);
+    process.exit(1);
+  }
+  return { command, options };
+}
+
+async function main(): Promise<void> {
+  const { options } = parseArgs(process.argv.slice(2));
+  if (options.help) return void process.stdout.write(`${help()}\n`);
+  if (options.version) return void process.stdout.write(`${pkg.version}\n`);
+  const cwd = resolve(typeof options.output === 'string' ? options.output : process.cwd());
+  const { gatherAnswers, resolveOrThrow, missingMessage, UsageError } = await import('../generators/lib/session.js');
+  const cliAnswers: Record<string, unknown> = {};
+  for (const name of OPTION_NAMES) {
+    const value = options[declarationOf(name).flag];
+    if (value !== undefined) cliAnswers[name] = value;
+  }
+  const flags = {
+    defaults: Boolean(options.defaults),
+    ...(typeof options.answers === 'string' ? { answers: resolve(process.cwd(), options.answers) } : {}),
+    dryRun: Boolean(options['dry-run']),
+    force: Boolean(options.force),
+    restore: Boolean(options.restore),
+    allowDirty: Boolean(options['allow-dirty']),
+    askAnswered: Boolean(options['ask-answered']),
+  };
+  try {
+    const gathered = await gatherAnswers(cwd, flags, cliAnswers);
+    const resolution = resolveOrThrow(gathered.raw, gathered.useDefaults);
+    if (resolution.missing.length) {
+      if (!process.stdin.isTTY && !options.interactive) throw new UsageError([missingMessage(resolution.missing)]);
+      return await runWithYeoman(cwd, options);
+    }
+    const { runFast } = await import('./fast-run.js');
+    process.exitCode = await runFast(cwd, resolution.answers!, flags);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+}
+
+/** Interactive path: the real Yeoman environment with our generator registered directly (no lookup). */
+async function runWithYeoman(cwd: string, options: Record<string, unknown>): Promise<void> {
+  await mkdir(cwd, { recursive: true });
+  const { createEnv } = await import('yeoman-environment');
+  const env = createEnv({ cwd });
+  const generatorPath = join(here, '..', 'generators', 'app', 'index.js');
+  env.register(generatorPath, { namespace: 'gitmesh-devops:app' });
+  const { output: _output, ...rest } = options;
+  await env.run(['gitmesh-devops:app'], rest);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

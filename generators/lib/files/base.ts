@@ -1,0 +1,13 @@
+/** Repo plumbing: Makefile, secrets script, ignore files, editor config, env example, submodule. */
+import type { Manifest } from './types.js';
+
+export const baseFiles: Manifest = () => [
+  { path: 'Makefile', template: 'Makefile.ejs' },
+  { path: 'scripts/generate-secrets.sh', template: 'scripts/generate-secrets.sh.ejs', executable: true },
+  { path: '.gitignore', template: 'gitignore.ejs' },
+  { path: '.editorconfig', template: 'editorconfig.ejs' },
+  { path: '.gitmodules', template: 'gitmodules.ejs' },
+  // Teams add their own variables here; it is theirs after the first run.
+  { path: '.env.example', template: 'env.example.ejs' },
+  { path: 'secrets/.gitkeep', template: 'secrets/gitkeep.ejs' },
+];

@@ -1,0 +1,18 @@
+/** Compose files and the configuration they bind-mount read-only. */
+import type { Manifest } from './types.js';
+
+export const composeFiles: Manifest = (model) => [
+  { path: 'compose.yaml', template: 'compose.yaml.ejs', locals: { file: 'main' } },
+  { path: 'compose.override.yaml', template: 'compose.override.yaml.ejs' },
+  { path: 'config/env-from-files.sh', template: 'config/env-from-files.sh.ejs', executable: true },
+  ...(model.data.postgres ? [{ path: 'config/postgres/pg_hba.conf', template: 'config/postgres/pg_hba.conf.ejs' }] : []),
+  ...(model.data.postgresReplica
+    ? [
+        { path: 'config/postgres/initdb/10-replication.sh', template: 'config/postgres/initdb/10-replication.sh.ejs', executable: true },
+        { path: 'config/postgres/replica-entrypoint.sh', template: 'config/postgres/replica-entrypoint.sh.ejs', executable: true },
+      ]
+    : []),
+  ...(model.data.redis ? [{ path: 'config/redis/redis.conf', template: 'config/redis/redis.conf.ejs' }] : []),
+  ...(model.data.sqs ? [{ path: 'config/elasticmq/elasticmq.conf', template: 'config/elasticmq/elasticmq.conf.ejs' }] : []),
+  ...(model.services.some((svc) => svc.kind === 'static-frontend') ? [{ path: 'config/frontend/default.conf', template: 'config/frontend/default.conf.ejs' }] : []),
+];

@@ -1,0 +1,173 @@
+/**
+ * The typed deployment model: everything templates render, computed once by `prepare` from the
+ * validated answers. Templates only loop over and print these values; they hold no decisions.
+ */
+import type { DataNeed, Health, ServiceKind, Weight, Workspace } from './catalog.js';
+import type { Answers } from './options.js';
+
+export interface Resources {
+  readonly limits: { readonly cpus: string; readonly memory: string };
+  readonly reservations: { readonly cpus: string; readonly memory: string };
+  /** Memory limit in MiB, for heap sizes and Redis maxmemory. */
+  readonly memoryMiB: number;
+}
+
+export interface Healthcheck {
+  /** Exec-form test: ["CMD", ...] or ["CMD-SHELL", "..."]. */
+  readonly test: readonly string[];
+  readonly interval: string;
+  readonly timeout: string;
+  readonly retries: number;
+  readonly startPeriod: string;
+  /** What a passing check proves; printed in the docs. */
+  readonly proves: string;
+}
+
+export interface Mount {
+  readonly type: 'volume' | 'bind';
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+export interface Dependency {
+  readonly name: string;
+  readonly condition: 'service_healthy' | 'service_completed_successfully' | 'service_started';
+}
+
+export type ComposeFile = 'main' | 'monitoring';
+
+/** One service in a compose file, fully decided. */
+export interface ComposeService {
+  readonly name: string;
+  readonly file: ComposeFile;
+  readonly description: string;
+  /** `app`, `data`, `edge`, `ops`, `monitoring`: groups the docs and the diagram. */
+  readonly tier: 'edge' | 'app' | 'data' | 'ops' | 'monitoring';
+  readonly image: string;
+  /** Rendered into the development override only: production pulls what CI built. */
+  readonly build?: { readonly context: string; readonly dockerfile: string };
+  readonly profiles: readonly string[];
+  readonly entrypoint?: readonly string[];
+  readonly command?: readonly string[];
+  readonly user?: string;
+  readonly workingDir?: string;
+  readonly environment: readonly (readonly [string, string])[];
+  readonly secrets: readonly string[];
+  readonly networks: readonly string[];
+  readonly mounts: readonly Mount[];
+  readonly tmpfs: readonly string[];
+  /** Published in compose.yaml: only the edge proxy has any. */
+  readonly ports: readonly string[];
+  /** Published on 127.0.0.1 by compose.override.yaml, for local debugging. */
+  readonly devPorts: readonly string[];
+  readonly healthcheck: Healthcheck;
+  readonly dependsOn: readonly Dependency[];
+  readonly resources: Resources;
+  readonly capAdd: readonly string[];
+  readonly readOnly: boolean;
+  readonly replicas: number;
+  readonly stopGracePeriod: string;
+  readonly ulimits: readonly { readonly name: string; readonly soft: number; readonly hard: number }[];
+  /** Supplementary groups: 10001 lets non-app images read the group-readable secret files. */
+  readonly groupAdd?: readonly string[];
+  readonly shmSize?: string;
+  /** One-shot jobs (migrations) restart never; long-running services restart unless stopped. */
+  readonly restart: 'unless-stopped' | 'no';
+}
+
+export interface Network {
+  readonly name: 'edge' | 'app' | 'data';
+  readonly internal: boolean;
+  readonly description: string;
+}
+
+export interface Volume {
+  readonly name: string;
+  readonly description: string;
+}
+
+export interface Secret {
+  /** Compose secret name and file name under secrets/. */
+  readonly name: string;
+  readonly description: string;
+  /** How `make secrets` creates it: random bytes, derived from another secret, or supplied by the operator. */
+  readonly source: { readonly kind: 'random'; readonly bytes: number } | { readonly kind: 'redis-acl'; readonly from: string } | { readonly kind: 'operator' };
+}
+
+export interface Route {
+  /** Edge path prefix, e.g. `/api/`. */
+  readonly path: string;
+  readonly service: string;
+  readonly port: number;
+  /** Strip the prefix before proxying (the GitMesh API has no /api prefix of its own). */
+  readonly stripPrefix: boolean;
+  readonly websocket: boolean;
+  readonly rateLimit: 'api' | 'webhook' | 'none';
+  readonly healthPath?: string;
+}
+
+/** An application service: one GitMesh CE process (or an onboarded one). */
+export interface AppService {
+  readonly name: string;
+  readonly description: string;
+  readonly kind: ServiceKind;
+  readonly workspace: Workspace;
+  readonly source: string;
+  readonly port?: number;
+  readonly health: Health;
+  readonly needs: readonly DataNeed[];
+  readonly weight: Weight;
+  readonly replicas: number;
+  readonly custom: boolean;
+  /** `<registry>/<namespace>/<project>-<name>`, without a tag. */
+  readonly imageRepository: string;
+  /** Present for built kinds: `docker/<name>/Dockerfile`. */
+  readonly dockerfile?: string;
+  /** Dockerfile template under templates/docker/. */
+  readonly dockerTemplate?: string;
+  /** Exec-form CMD of the image. */
+  readonly command: readonly string[];
+  readonly workingDir: string;
+  /** Environment baked into the image (non-secret, constant). */
+  readonly imageEnv: readonly (readonly [string, string])[];
+  readonly healthcheck: Healthcheck;
+  readonly route?: Route;
+  readonly compose: ComposeService;
+}
+
+export interface DeploymentModel {
+  readonly answers: Answers;
+  readonly project: {
+    readonly name: string;
+    readonly domain: string;
+    readonly serverNames: readonly string[];
+    readonly registry: string;
+    readonly imageNamespace: string;
+  };
+  readonly source: { readonly repo: string; readonly ref: string; readonly path: string };
+  readonly uid: number;
+  readonly gid: number;
+  readonly services: readonly AppService[];
+  /** Every compose service (app, data, edge, ops, monitoring), in render order. */
+  readonly composeServices: readonly ComposeService[];
+  readonly networks: readonly Network[];
+  readonly volumes: readonly Volume[];
+  readonly secrets: readonly Secret[];
+  readonly routes: readonly Route[];
+  /** Which data services run in the stack (false: external, configured in .env). */
+  readonly data: {
+    readonly postgres: boolean;
+    readonly postgresReplica: boolean;
+    readonly redis: boolean;
+    readonly opensearch: 'single' | 'cluster' | 'none';
+    readonly sqs: boolean;
+    readonly kafka: boolean;
+    readonly temporal: boolean;
+  };
+  /** SQS queues the stack creates in ElasticMQ. */
+  readonly queues: readonly string[];
+  /** Variables documented in .env.example, in order: [name, default, comment]. */
+  readonly envExample: readonly (readonly [string, string, string])[];
+  readonly images: Readonly<Record<string, string>>;
+}

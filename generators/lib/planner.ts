@@ -1,0 +1,166 @@
+/**
+ * The one write planner. Given what the templates produce now, what is on disk, and what was
+ * generated last time (manifest + stored base contents), it decides per file: create, update,
+ * identical, merge (three-way, clean), conflict (diff3 markers), keep (user's edit), skip,
+ * delete, or deleted-by-user. It does no I/O itself; `applyPlan` writes through mem-fs.
+ */
+import { createHash } from 'node:crypto';
+import { diff3Merge } from 'node-diff3';
+
+export const STATE_DIR = '.gitmesh-devops';
+export const MANIFEST_PATH = `${STATE_DIR}/manifest.json`;
+export const BASE_DIR = `${STATE_DIR}/base`;
+export const BACKUP_DIR = `${STATE_DIR}/backup`;
+
+export type FilePolicy = 'regenerate' | 'create-once';
+
+export interface DesiredFile {
+  readonly path: string;
+  readonly content: string;
+  readonly executable?: boolean;
+  readonly policy?: FilePolicy;
+}
+
+export type Action = 'create' | 'update' | 'identical' | 'merge' | 'conflict' | 'keep' | 'skip' | 'force' | 'delete' | 'deleted-by-user' | 'kept-removed';
+
+export interface PlanEntry {
+  readonly path: string;
+  readonly action: Action;
+  /** What ends up in the file when the action writes. */
+  readonly write?: string;
+  readonly executable?: boolean;
+  /** The template output: becomes the merge base next time. */
+  readonly base?: string;
+  /** Disk content before the run, for diffs and --force backups. */
+  readonly before?: string;
+  readonly reason: string;
+}
+
+export interface ManifestEntry {
+  readonly sha256: string;
+}
+
+export interface Manifest {
+  readonly generator: string;
+  readonly version: string;
+  readonly files: Readonly<Record<string, ManifestEntry>>;
+}
+
+export interface PlanInput {
+  readonly desired: readonly DesiredFile[];
+  readonly readDisk: (path: string) => string | undefined;
+  readonly previous?: Manifest;
+  readonly readBase: (path: string) => string | undefined;
+  /** `.yo-resolve`-style per-file override. */
+  readonly resolve?: (path: string) => 'skip' | 'force' | undefined;
+  readonly force?: boolean;
+  readonly restore?: boolean;
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export const WRITING_ACTIONS: ReadonlySet<Action> = new Set(['create', 'update', 'merge', 'conflict', 'force']);
+
+export function plan(input: PlanInput): PlanEntry[] {
+  const entries: PlanEntry[] = [];
+  const desiredPaths = new Set<string>();
+  for (const file of input.desired) {
+    desiredPaths.add(file.path);
+    entries.push(planFile(file, input));
+  }
+  // Files generated last time that the templates no longer produce.
+  for (const path of Object.keys(input.previous?.files ?? {}).sort()) {
+    if (desiredPaths.has(path)) continue;
+    const disk = input.readDisk(path);
+    if (disk === undefined) continue;
+    const unchanged = sha256(disk) === input.previous!.files[path]!.sha256;
+    entries.push(
+      unchanged
+        ? { path, action: 'delete', before: disk, reason: 'no longer generated and never edited' }
+        : { path, action: 'kept-removed', before: disk, reason: 'no longer generated, but you edited it: kept' },
+    );
+  }
+  return entries;
+}
+
+function planFile(file: DesiredFile, input: PlanInput): PlanEntry {
+  const { path, content } = file;
+  const common = { path, base: content, ...(file.executable ? { executable: true } : {}) };
+  const disk = input.readDisk(path);
+  const previous = input.previous?.files[path];
+  const resolution = input.resolve?.(path);
+  if (disk === undefined) {
+    if (previous && !input.restore) return { ...common, action: 'deleted-by-user', reason: 'you deleted it; --restore brings it back' };
+    return { ...common, action: 'create', write: content, reason: previous ? 'restored' : 'new file' };
+  }
+  if (resolution === 'skip') return { ...common, action: 'skip', before: disk, reason: '.yo-resolve says skip' };
+  if (disk === content) return { ...common, action: 'identical', before: disk, reason: 'up to date' };
+  if (file.policy === 'create-once') return { ...common, action: 'keep', before: disk, reason: 'created once, then yours' };
+  if (input.force || resolution === 'force') return { ...common, action: 'force', write: content, before: disk, reason: 'forced; your version is backed up' };
+  if (previous && sha256(disk) === previous.sha256) return { ...common, action: 'update', write: content, before: disk, reason: 'generated file, not edited' };
+  const base = previous ? input.readBase(path) : undefined;
+  if (base !== undefined && base === content) return { ...common, action: 'keep', before: disk, reason: 'your edit; the template did not change' };
+  // No base: a file we never generated is in the way, so everything differing conflicts.
+  const merged = mergeThreeWay(disk, base ?? '', content, path);
+  return merged.conflicts
+    ? { ...common, action: 'conflict', write: merged.text, before: disk, reason: `${merged.conflicts} conflicting hunk(s): resolve the markers` }
+    : { ...common, action: 'merge', write: merged.text, before: disk, reason: 'your edits and the template changes merged cleanly' };
+}
+
+const splitLines = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
+
+/** Line-based diff3 merge (node-diff3) with git-style conflict markers that IDEs and mergetools read. */
+export function mergeThreeWay(ours: string, base: string, theirs: string, label: string): { text: string; conflicts: number } {
+  const regions = diff3Merge(splitLines(ours), splitLines(base), splitLines(theirs), { excludeFalseConflicts: true }) as Array<
+    { ok: string[] } | { conflict: { a: string[]; o: string[]; b: string[] } }
+  >;
+  const out: string[] = [];
+  let conflicts = 0;
+  for (const region of regions) {
+    if ('ok' in region) {
+      out.push(...region.ok);
+      continue;
+    }
+    conflicts += 1;
+    out.push(`<<<<<<< yours:${label}`, ...region.conflict.a, `||||||| base:${label}`, ...region.conflict.o, '=======', ...region.conflict.b, `>>>>>>> generator:${label}`);
+  }
+  const trailing = ours.endsWith('\n') || theirs.endsWith('\n') ? '\n' : '';
+  return { text: out.join('\n') + (out.length ? trailing : ''), conflicts };
+}
+
+/** The manifest after applying a plan: what was written now, or what was recorded before for files left alone. */
+export function nextManifest(entries: readonly PlanEntry[], previous: Manifest | undefined, generator: string, version: string): Manifest {
+  const files: Record<string, ManifestEntry> = {};
+  for (const entry of entries) {
+    const before = previous?.files[entry.path];
+    if (entry.write !== undefined) files[entry.path] = { sha256: sha256(entry.write) };
+    else if (entry.action === 'identical') files[entry.path] = { sha256: sha256(entry.before!) };
+    else if (entry.action === 'delete') continue;
+    else if (before) files[entry.path] = before;
+  }
+  const sorted = Object.fromEntries(Object.keys(files).sort().map((key) => [key, files[key]!]));
+  return { generator, version, files: sorted };
+}
+
+/** The merge base to store for next time: the template output for files we manage, else the old base. */
+export function nextBase(entry: PlanEntry, oldBase: string | undefined): string | undefined {
+  if (entry.action === 'delete') return undefined;
+  if (entry.action === 'keep' || entry.action === 'skip' || entry.action === 'deleted-by-user' || entry.action === 'kept-removed') return oldBase;
+  return entry.base;
+}
+
+export interface PlanSummary {
+  readonly counts: Readonly<Partial<Record<Action, number>>>;
+  readonly conflicts: readonly string[];
+  readonly changed: boolean;
+}
+
+export function summarize(entries: readonly PlanEntry[]): PlanSummary {
+  const counts: Partial<Record<Action, number>> = {};
+  for (const entry of entries) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
+  return {
+    counts,
+    conflicts: entries.filter((entry) => entry.action === 'conflict').map((entry) => entry.path),
+    changed: entries.some((entry) => WRITING_ACTIONS.has(entry.action) || entry.action === 'delete'),
+  };
+}

@@ -1,0 +1,308 @@
+/**
+ * Data tier and one-shot jobs: PostgreSQL (+ streaming replica), Redis, OpenSearch, ElasticMQ, Kafka,
+ * Temporal and the Flyway migration job. Each is pinned, health-checked, limited and on `data` only.
+ */
+import type { DataNeed } from '../catalog.js';
+import type { ComposeService, Mount, Secret, Volume } from '../model.js';
+import type { Answers } from '../options.js';
+import { resourcesFor, type SizeClass } from '../sizing.js';
+import { APP_GID, IMAGES } from '../versions.js';
+import { ENV_FROM_FILES } from './app-services.js';
+import { infraCheck } from './health.js';
+import { DB_NAME, DB_USER, QUEUES } from './wiring.js';
+
+export interface Infra {
+  readonly services: ComposeService[];
+  readonly volumes: Volume[];
+  readonly secrets: Secret[];
+  /** For each data need, the compose services an app must wait for. */
+  readonly dependencies: Map<DataNeed, string[]>;
+  readonly queues: string[];
+}
+
+const volume = (name: string, target: string): Mount => ({ type: 'volume', source: name, target, readOnly: false });
+const config = (source: string, target: string): Mount => ({ type: 'bind', source, target, readOnly: true });
+
+/** Defaults every data service shares; each builder overrides what differs. */
+function dataService(answers: Answers, size: SizeClass, service: Omit<ComposeService, 'file' | 'tier' | 'profiles' | 'resources' | 'ports' | 'replicas' | 'restart' | 'stopGracePeriod' | 'ulimits' | 'tmpfs' | 'capAdd' | 'readOnly' | 'dependsOn' | 'networks' | 'devPorts'> & Partial<ComposeService>): ComposeService {
+  return {
+    file: 'main',
+    tier: 'data',
+    profiles: [],
+    ports: [],
+    devPorts: [],
+    replicas: 1,
+    restart: 'unless-stopped',
+    stopGracePeriod: '60s',
+    ulimits: [],
+    tmpfs: ['/tmp:size=64m'],
+    capAdd: [],
+    readOnly: true,
+    dependsOn: [],
+    networks: ['data'],
+    resources: resourcesFor(answers.sizeProfile, size),
+    ...service,
+  };
+}
+
+export function buildInfra(answers: Answers): Infra {
+  const services: ComposeService[] = [];
+  const volumes: Volume[] = [];
+  const secrets: Secret[] = [];
+  const dependencies = new Map<DataNeed, string[]>();
+  const queues: string[] = [];
+  const secretsGroup = String(APP_GID);
+
+  secrets.push({ name: 'postgres_password', description: answers.postgres ? 'PostgreSQL password of the gitmesh role' : 'Password of the external PostgreSQL role (paste it)', source: answers.postgres ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
+  if (answers.postgres) {
+    const pg = resourcesFor(answers.sizeProfile, 'data');
+    const sharedBuffers = Math.floor(pg.memoryMiB / 4);
+    volumes.push({ name: 'postgres-data', description: 'PostgreSQL primary data directory' });
+    services.push(
+      dataService(answers, 'data', {
+        name: 'postgres',
+        description: `PostgreSQL primary (database ${DB_NAME})`,
+        image: IMAGES.postgres,
+        // Runs as the image's postgres user (uid 70) so the entrypoint needs no root; group 10001 reads the secrets.
+        user: '70:70',
+        command: [
+          'postgres',
+          '-c', `shared_buffers=${sharedBuffers}MB`,
+          '-c', `effective_cache_size=${sharedBuffers * 2}MB`,
+          '-c', 'max_connections=200',
+          '-c', 'wal_level=replica',
+          '-c', 'max_wal_senders=5',
+          '-c', 'hot_standby=on',
+          '-c', 'password_encryption=scram-sha-256',
+          '-c', 'log_min_duration_statement=1000',
+          '-c', 'hba_file=/etc/postgresql/pg_hba.conf',
+        ],
+        environment: [
+          ['POSTGRES_USER', DB_USER],
+          ['POSTGRES_DB', DB_NAME],
+          ['POSTGRES_PASSWORD_FILE', '/run/secrets/postgres_password'],
+          ['POSTGRES_INITDB_ARGS', '--auth-host=scram-sha-256 --data-checksums'],
+          ['PGDATA', '/var/lib/postgresql/data/pgdata'],
+          ...(answers.postgresReplica ? ([['REPLICATION_PASSWORD_FILE', '/run/secrets/postgres_replication_password']] as [string, string][]) : []),
+        ],
+        secrets: ['postgres_password', ...(answers.postgresReplica ? ['postgres_replication_password'] : [])],
+        mounts: [
+          volume('postgres-data', '/var/lib/postgresql/data'),
+          config('./config/postgres/pg_hba.conf', '/etc/postgresql/pg_hba.conf'),
+          ...(answers.postgresReplica ? [config('./config/postgres/initdb/10-replication.sh', '/docker-entrypoint-initdb.d/10-replication.sh')] : []),
+        ],
+        tmpfs: ['/tmp:size=64m', '/var/run/postgresql:size=1m'],
+        healthcheck: infraCheck(['CMD', 'pg_isready', '-h', '127.0.0.1', '-U', DB_USER, '-d', DB_NAME], 'PostgreSQL accepts connections to the GitMesh database', '60s'),
+        shmSize: '256m',
+        groupAdd: [secretsGroup],
+      }),
+    );
+    dependencies.set('postgres', ['postgres', 'migrate']);
+    if (answers.postgresReplica) {
+      secrets.push({ name: 'postgres_replication_password', description: 'Password of the replicator role used for streaming replication', source: { kind: 'random', bytes: 32 } });
+      volumes.push({ name: 'postgres-replica-data', description: 'PostgreSQL hot-standby data directory' });
+      services.push(
+        dataService(answers, 'data', {
+          name: 'postgres-replica',
+          description: 'PostgreSQL hot standby (streaming replication, serves DB_READ_HOST)',
+          image: IMAGES.postgres,
+          user: '70:70',
+          entrypoint: ['/usr/local/bin/replica-entrypoint.sh'],
+          command: ['postgres', '-c', 'hot_standby=on', '-c', 'hba_file=/etc/postgresql/pg_hba.conf', '-c', `shared_buffers=${sharedBuffers}MB`],
+          environment: [
+            ['PGDATA', '/var/lib/postgresql/data/pgdata'],
+            ['PRIMARY_HOST', 'postgres'],
+            ['REPLICATION_PASSWORD_FILE', '/run/secrets/postgres_replication_password'],
+          ],
+          secrets: ['postgres_replication_password'],
+          mounts: [
+            volume('postgres-replica-data', '/var/lib/postgresql/data'),
+            config('./config/postgres/pg_hba.conf', '/etc/postgresql/pg_hba.conf'),
+            config('./config/postgres/replica-entrypoint.sh', '/usr/local/bin/replica-entrypoint.sh'),
+          ],
+          tmpfs: ['/tmp:size=64m', '/var/run/postgresql:size=1m'],
+          dependsOn: [{ name: 'postgres', condition: 'service_healthy' }],
+          healthcheck: infraCheck(['CMD', 'pg_isready', '-h', '127.0.0.1', '-U', DB_USER, '-d', DB_NAME], 'the standby accepts read-only connections', '120s'),
+          shmSize: '256m',
+          groupAdd: [secretsGroup],
+        }),
+      );
+      dependencies.set('postgres', ['postgres', 'postgres-replica', 'migrate']);
+    }
+  }
+  // Flyway runs upstream's SQL migrations once per deploy, before any app service starts.
+  services.push(
+    dataService(answers, 'tiny', {
+      name: 'migrate',
+      description: "One-shot Flyway job applying GitMesh CE's SQL migrations",
+      tier: 'ops',
+      image: `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-migrate:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`,
+      build: { context: './gitmesh/backend/src/database', dockerfile: '../../../../docker/migrate/Dockerfile' },
+      entrypoint: ['/usr/local/bin/env-from-files'],
+      command: [
+        'flyway',
+        `-url=jdbc:postgresql://${answers.postgres ? 'postgres' : '${DB_WRITE_HOST}'}:5432/${DB_NAME}`,
+        `-user=${DB_USER}`,
+        '-locations=filesystem:/flyway/sql',
+        '-connectRetries=60',
+        '-outOfOrder=true',
+        '-placeholderReplacement=false',
+        '-schemas=public',
+        'migrate',
+      ],
+      user: `10001:${secretsGroup}`,
+      environment: [['FLYWAY_PASSWORD_FILE', '/run/secrets/postgres_password']],
+      secrets: ['postgres_password'],
+      mounts: [ENV_FROM_FILES],
+      dependsOn: answers.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [],
+      healthcheck: infraCheck(['CMD', 'flyway', '-v'], 'the Flyway binary runs (the job exits when migrations are applied)', '10s'),
+      restart: 'no',
+      readOnly: false,
+    }),
+  );
+  if (!answers.postgres) dependencies.set('postgres', ['migrate']);
+
+  secrets.push({ name: 'redis_password', description: answers.redis ? 'Password of the Redis default user' : 'Password of the external Redis (paste it)', source: answers.redis ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
+  if (answers.redis) {
+    secrets.push({ name: 'redis_users_acl', description: 'Redis ACL file derived from redis_password', source: { kind: 'redis-acl', from: 'redis_password' } });
+    volumes.push({ name: 'redis-data', description: 'Redis AOF and RDB files' });
+    services.push(
+      dataService(answers, 'standard', {
+        name: 'redis',
+        description: 'Redis cache, locks and rate limits (AOF + RDB persistence)',
+        image: IMAGES.redis,
+        user: '999:1000',
+        command: ['redis-server', '/usr/local/etc/redis/redis.conf', '--maxmemory', `${Math.floor(resourcesFor(answers.sizeProfile, 'standard').memoryMiB * 0.75)}mb`],
+        environment: [],
+        secrets: ['redis_password', 'redis_users_acl'],
+        mounts: [volume('redis-data', '/data'), config('./config/redis/redis.conf', '/usr/local/etc/redis/redis.conf')],
+        healthcheck: infraCheck(['CMD-SHELL', 'REDISCLI_AUTH="$$(cat /run/secrets/redis_password)" redis-cli -h 127.0.0.1 ping | grep -q PONG'], 'Redis answers PING with the configured password'),
+        groupAdd: [secretsGroup],
+      }),
+    );
+    dependencies.set('redis', ['redis']);
+  }
+
+  if (answers.opensearch !== 'none') {
+    const nodes = answers.opensearch === 'cluster' ? ['opensearch-1', 'opensearch-2', 'opensearch-3'] : ['opensearch'];
+    const heap = Math.floor(resourcesFor(answers.sizeProfile, 'search').memoryMiB / 2);
+    for (const node of nodes) {
+      const data = `${node}-data`;
+      volumes.push({ name: data, description: `OpenSearch data (${node})` });
+      const clusterEnv: [string, string][] =
+        nodes.length === 1
+          ? [['discovery.type', 'single-node']]
+          : [
+              ['node.name', node],
+              ['discovery.seed_hosts', nodes.join(',')],
+              ['cluster.initial_cluster_manager_nodes', nodes.join(',')],
+            ];
+      services.push(
+        dataService(answers, 'search', {
+          name: node,
+          description: nodes.length === 1 ? 'OpenSearch single node' : `OpenSearch cluster node ${node.slice(-1)} of 3`,
+          image: IMAGES.opensearch,
+          environment: [
+            ['cluster.name', `${answers.projectName}-search`],
+            ...clusterEnv,
+            ['bootstrap.memory_lock', 'true'],
+            ['OPENSEARCH_JAVA_OPTS', `-Xms${heap}m -Xmx${heap}m`],
+            // Reached only on the internal data network; see docs/architecture.md for the trade-off.
+            ['DISABLE_SECURITY_PLUGIN', 'true'],
+            ['DISABLE_INSTALL_DEMO_CONFIG', 'true'],
+            ['path.repo', '/usr/share/opensearch/snapshots'],
+          ],
+          secrets: [],
+          mounts: [volume(data, '/usr/share/opensearch/data'), volume('opensearch-snapshots', '/usr/share/opensearch/snapshots')],
+          ulimits: [
+            { name: 'memlock', soft: -1, hard: -1 },
+            { name: 'nofile', soft: 65536, hard: 65536 },
+          ],
+          capAdd: ['IPC_LOCK'],
+          readOnly: false,
+          healthcheck: infraCheck(['CMD-SHELL', 'curl -fsS "http://127.0.0.1:9200/_cluster/health?local=true" | grep -qv \'"status":"red"\''], 'the node answers cluster health and the cluster is not red', '120s'),
+        }),
+      );
+    }
+    volumes.push({ name: 'opensearch-snapshots', description: 'OpenSearch snapshot repository (backups)' });
+    dependencies.set('opensearch', nodes);
+  }
+
+  if (answers.queue !== 'kafka') {
+    queues.push(...QUEUES.map(([, queue]) => queue));
+    volumes.push({ name: 'elasticmq-data', description: 'ElasticMQ persisted queues and messages' });
+    services.push(
+      dataService(answers, 'light', {
+        name: 'elasticmq',
+        description: 'ElasticMQ: SQS-compatible queue with persisted messages',
+        image: IMAGES.elasticmq,
+        environment: [['JAVA_OPTS', '-Dconfig.file=/opt/elasticmq.conf']],
+        command: ['-Dconfig.file=/opt/elasticmq.conf'],
+        secrets: [],
+        mounts: [volume('elasticmq-data', '/data'), config('./config/elasticmq/elasticmq.conf', '/opt/elasticmq.conf')],
+        healthcheck: infraCheck(['CMD-SHELL', "wget -q -O /dev/null 'http://127.0.0.1:9324/?Action=ListQueues' || bash -c 'exec 3<>/dev/tcp/127.0.0.1/9324'"], 'the SQS endpoint answers ListQueues (or accepts connections)'),
+        readOnly: false,
+      }),
+    );
+    dependencies.set('sqs', ['elasticmq']);
+  }
+
+  if (answers.queue !== 'sqs') {
+    volumes.push({ name: 'kafka-data', description: 'Kafka log segments (KRaft)' });
+    services.push(
+      dataService(answers, 'heavy', {
+        name: 'kafka',
+        description: 'Apache Kafka, single KRaft broker',
+        image: IMAGES.kafka,
+        environment: [
+          ['KAFKA_NODE_ID', '1'],
+          ['KAFKA_PROCESS_ROLES', 'broker,controller'],
+          ['KAFKA_LISTENERS', 'PLAINTEXT://:9092,CONTROLLER://:9093'],
+          ['KAFKA_ADVERTISED_LISTENERS', 'PLAINTEXT://kafka:9092'],
+          ['KAFKA_CONTROLLER_LISTENER_NAMES', 'CONTROLLER'],
+          ['KAFKA_LISTENER_SECURITY_PROTOCOL_MAP', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
+          ['KAFKA_CONTROLLER_QUORUM_VOTERS', '1@kafka:9093'],
+          ['KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR', '1'],
+          ['KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR', '1'],
+          ['KAFKA_TRANSACTION_STATE_LOG_MIN_ISR', '1'],
+          ['KAFKA_LOG_DIRS', '/var/lib/kafka/data'],
+        ],
+        secrets: [],
+        mounts: [volume('kafka-data', '/var/lib/kafka/data')],
+        readOnly: false,
+        healthcheck: infraCheck(['CMD-SHELL', '/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server 127.0.0.1:9092 >/dev/null'], 'the broker answers an API-versions request', '60s'),
+      }),
+    );
+    dependencies.set('kafka', ['kafka']);
+  }
+
+  if (answers.temporal) {
+    secrets.push({ name: 'temporal_encryption_key', description: 'Payload encryption key for Temporal workflows (TEMPORAL_ENCRYPTION_KEY)', source: { kind: 'random', bytes: 32 } });
+    services.push(
+      dataService(answers, 'standard', {
+        name: 'temporal',
+        description: 'Temporal server (persistence in PostgreSQL)',
+        image: IMAGES.temporal,
+        entrypoint: ['/usr/local/bin/env-from-files'],
+        command: ['/etc/temporal/entrypoint.sh', 'autosetup'],
+        environment: [
+          ['DB', 'postgres12'],
+          ['DB_PORT', '5432'],
+          ['POSTGRES_SEEDS', answers.postgres ? 'postgres' : '${DB_WRITE_HOST}'],
+          ['POSTGRES_USER', DB_USER],
+          ['POSTGRES_PWD_FILE', '/run/secrets/postgres_password'],
+          ['BIND_ON_IP', '0.0.0.0'],
+          ['TEMPORAL_BROADCAST_ADDRESS', '127.0.0.1'],
+        ],
+        secrets: ['postgres_password'],
+        mounts: [ENV_FROM_FILES],
+        dependsOn: answers.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [],
+        readOnly: false,
+        healthcheck: infraCheck(['CMD-SHELL', 'temporal operator cluster health --address 127.0.0.1:7233 || tctl --address 127.0.0.1:7233 cluster health'], 'the frontend service answers a cluster health call', '90s'),
+        groupAdd: [secretsGroup],
+      }),
+    );
+    dependencies.set('temporal', ['temporal']);
+  }
+  return { services, volumes, secrets, dependencies, queues };
+}
