@@ -107,6 +107,36 @@ export interface Route {
   readonly healthPath?: string;
 }
 
+/** An image the repo builds (CI builds and pushes each one). */
+export interface BuiltImage {
+  readonly name: string;
+  /** `<registry>/<namespace>/<project>-<name>`, without a tag. */
+  readonly repository: string;
+  readonly dockerfile: string;
+  /** Build context relative to the repo root (`gitmesh` for app services). */
+  readonly context: string;
+}
+
+export interface MakeTarget {
+  readonly name: string;
+  readonly help: string;
+  readonly recipe: readonly string[];
+  readonly deps?: readonly string[];
+}
+
+/** What a concern (edge, backup, monitoring, ...) adds to the model. */
+export interface Contribution {
+  readonly services?: readonly ComposeService[];
+  readonly volumes?: readonly Volume[];
+  readonly secrets?: readonly Secret[];
+  readonly builtImages?: readonly BuiltImage[];
+  readonly makeTargets?: readonly MakeTarget[];
+  /** Docs pages the generated README links to. */
+  readonly docs?: readonly { readonly path: string; readonly title: string }[];
+  readonly gitignore?: readonly string[];
+  readonly env?: readonly (readonly [string, string, string])[];
+}
+
 /** An application service: one GitMesh CE process (or an onboarded one). */
 export interface AppService {
   readonly name: string;
@@ -165,6 +195,10 @@ export interface DeploymentModel {
     readonly kafka: boolean;
     readonly temporal: boolean;
   };
+  readonly builtImages: readonly BuiltImage[];
+  readonly makeTargets: readonly MakeTarget[];
+  readonly docs: readonly { readonly path: string; readonly title: string }[];
+  readonly gitignore: readonly string[];
   /** SQS queues the stack creates in ElasticMQ. */
   readonly queues: readonly string[];
   /** Variables documented in .env.example, in order: [name, default, comment]. */

@@ -4,6 +4,8 @@ import type { Manifest } from './types.js';
 export const composeFiles: Manifest = (model) => [
   { path: 'compose.yaml', template: 'compose.yaml.ejs', locals: { file: 'main' } },
   { path: 'compose.override.yaml', template: 'compose.override.yaml.ejs' },
+  // The monitoring stack lives in its own file so it can be run, or left out, as a unit.
+  ...(model.composeServices.some((svc) => svc.file === 'monitoring') ? [{ path: 'compose.monitoring.yaml', template: 'compose.yaml.ejs', locals: { file: 'monitoring' } }] : []),
   { path: 'config/env-from-files.sh', template: 'config/env-from-files.sh.ejs', executable: true },
   ...(model.data.postgres ? [{ path: 'config/postgres/pg_hba.conf', template: 'config/postgres/pg_hba.conf.ejs' }] : []),
   ...(model.data.postgresReplica

@@ -2,14 +2,18 @@
 import type { DeploymentModel } from '../model.js';
 import type { DesiredFile } from '../planner.js';
 import { render } from '../render.js';
+import { backupFiles } from './backup.js';
 import { baseFiles } from './base.js';
+import { ciFiles } from './ci.js';
 import { composeFiles } from './compose.js';
 import { dockerFiles } from './docker.js';
 import { docsFiles } from './docs.js';
+import { monitoringFiles } from './monitoring.js';
+import { nginxFiles } from './nginx.js';
 import type { FileSpec, Manifest } from './types.js';
 
-/** Concern manifests in render order. New concerns (nginx, ci, backup, monitoring, kubernetes) register here. */
-export const MANIFESTS: readonly Manifest[] = [baseFiles, dockerFiles, composeFiles, docsFiles];
+/** One manifest per concern. A new concern (kubernetes, ...) registers here. */
+export const MANIFESTS: readonly Manifest[] = [baseFiles, dockerFiles, composeFiles, nginxFiles, ciFiles, backupFiles, monitoringFiles, docsFiles];
 
 export function fileSpecs(model: DeploymentModel): FileSpec[] {
   const specs = MANIFESTS.flatMap((manifest) => manifest(model));

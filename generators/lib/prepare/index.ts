@@ -5,8 +5,15 @@
 import type { Answers } from '../options.js';
 import type { ComposeService, DeploymentModel, Network, Route, Secret } from '../model.js';
 import { APP_GID, APP_UID, IMAGES } from '../versions.js';
+import type { BuiltImage, Contribution } from '../model.js';
 import { appSpecs, buildAppService } from './app-services.js';
+import { backupContribution } from './backup.js';
+import { edgeContribution } from './edge.js';
 import { buildInfra } from './infra.js';
+import { monitoringContribution } from './monitoring.js';
+
+/** Concerns that add services, volumes, secrets, images, make targets and docs to the core model, in order. */
+const CONTRIBUTORS: readonly ((model: DeploymentModel) => Contribution)[] = [edgeContribution, backupContribution, monitoringContribution];
 
 const NETWORKS: readonly Network[] = [
   { name: 'edge', internal: false, description: 'Edge proxy and the services it routes to' },
@@ -15,6 +22,27 @@ const NETWORKS: readonly Network[] = [
 ];
 
 export function prepare(answers: Answers): DeploymentModel {
+  const core = prepareCore(answers);
+  // Each concern sees the model as built so far, so monitoring can scrape the edge and the backup job.
+  return CONTRIBUTORS.reduce((model, contribute) => merge(model, contribute(model)), core);
+}
+
+function merge(model: DeploymentModel, add: Contribution): DeploymentModel {
+  return {
+    ...model,
+    composeServices: [...model.composeServices, ...(add.services ?? [])],
+    volumes: dedupe([...model.volumes, ...(add.volumes ?? [])], (v) => v.name),
+    secrets: dedupe([...model.secrets, ...(add.secrets ?? [])], (s) => s.name),
+    builtImages: dedupe([...model.builtImages, ...(add.builtImages ?? [])], (i) => i.name),
+    makeTargets: [...model.makeTargets, ...(add.makeTargets ?? [])],
+    docs: [...model.docs, ...(add.docs ?? [])],
+    gitignore: dedupe([...model.gitignore, ...(add.gitignore ?? [])], (g) => g),
+    envExample: dedupe([...model.envExample, ...(add.env ?? [])], (e) => e[0]),
+    networks: NETWORKS.filter((network) => [...model.composeServices, ...(add.services ?? [])].some((svc) => svc.networks.includes(network.name))),
+  };
+}
+
+function prepareCore(answers: Answers): DeploymentModel {
   const infra = buildInfra(answers);
   const services = appSpecs(answers).map((spec) => buildAppService(spec, answers, infra.dependencies));
   const appSecrets = new Set(services.flatMap((svc) => svc.compose.secrets));
@@ -68,6 +96,16 @@ export function prepare(answers: Answers): DeploymentModel {
     routes,
     data,
     queues: infra.queues,
+    builtImages: [
+      ...services.flatMap((svc): BuiltImage[] => (svc.dockerfile ? [{ name: svc.name, repository: svc.imageRepository, dockerfile: svc.dockerfile, context: 'gitmesh' }] : [])),
+      { name: 'migrate', repository: `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-migrate`, dockerfile: 'docker/migrate/Dockerfile', context: 'gitmesh/backend/src/database' },
+    ],
+    makeTargets: [],
+    docs: [
+      { path: 'docs/architecture.md', title: 'Architecture: services, networks, volumes and secrets' },
+      { path: 'docs/services.md', title: 'Service catalog: ports, health checks and what they prove' },
+    ],
+    gitignore: [],
     envExample: dedupe(envExample, (e) => e[0]),
     images: IMAGES,
   };

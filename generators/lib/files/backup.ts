@@ -1,0 +1,4 @@
+/** backup files. */
+import type { Manifest } from './types.js';
+
+export const backupFiles: Manifest = () => [];

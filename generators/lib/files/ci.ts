@@ -1,0 +1,4 @@
+/** ci files. */
+import type { Manifest } from './types.js';
+
+export const ciFiles: Manifest = () => [];

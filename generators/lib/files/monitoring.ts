@@ -1,0 +1,4 @@
+/** monitoring files. */
+import type { Manifest } from './types.js';
+
+export const monitoringFiles: Manifest = () => [];

@@ -1,0 +1,4 @@
+/** nginx files. */
+import type { Manifest } from './types.js';
+
+export const nginxFiles: Manifest = () => [];

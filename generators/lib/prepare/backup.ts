@@ -1,0 +1,7 @@
+/** Backup concern: what it adds to the deployment model. */
+import type { Contribution, DeploymentModel } from '../model.js';
+
+export function backupContribution(model: DeploymentModel): Contribution {
+  void model;
+  return {};
+}

@@ -1,0 +1,7 @@
+/** Edge concern: what it adds to the deployment model. */
+import type { Contribution, DeploymentModel } from '../model.js';
+
+export function edgeContribution(model: DeploymentModel): Contribution {
+  void model;
+  return {};
+}
