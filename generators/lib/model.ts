@@ -77,7 +77,7 @@ export interface ComposeService {
 }
 
 export interface Network {
-  readonly name: 'edge' | 'app' | 'data';
+  readonly name: 'edge' | 'app' | 'data' | 'monitoring';
   readonly internal: boolean;
   readonly description: string;
 }

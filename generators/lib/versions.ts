@@ -13,6 +13,23 @@ export const IMAGES = {
   temporal: 'temporalio/auto-setup:1.27.2',
   kafka: 'apache/kafka:3.9.1',
   certbot: 'certbot/certbot:v4.1.1',
+  // Monitoring stack (compose.monitoring.yaml).
+  prometheus: 'prom/prometheus:v3.5.0',
+  alertmanager: 'prom/alertmanager:v0.28.1',
+  grafana: 'grafana/grafana:12.1.1',
+  loki: 'grafana/loki:3.5.3',
+  promtail: 'grafana/promtail:3.5.3',
+  tempo: 'grafana/tempo:2.8.2',
+  otelCollector: 'otel/opentelemetry-collector-contrib:0.131.0',
+  nodeExporter: 'prom/node-exporter:v1.9.1',
+  cadvisor: 'gcr.io/cadvisor/cadvisor:v0.52.1',
+  blackboxExporter: 'prom/blackbox-exporter:v0.27.0',
+  postgresExporter: 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1',
+  redisExporter: 'oliver006/redis_exporter:v1.74.0-alpine',
+  opensearchExporter: 'quay.io/prometheuscommunity/elasticsearch-exporter:v1.9.0',
+  nginxExporter: 'nginx/nginx-prometheus-exporter:1.4.2',
+  dockerSocketProxy: 'tecnativa/docker-socket-proxy:v0.4.2',
+  dockerCli: 'docker:28.3.3-cli',
 } as const;
 
 /** PostgreSQL major version: the backup image's client tools must match it. */

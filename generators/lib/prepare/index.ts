@@ -19,6 +19,7 @@ const NETWORKS: readonly Network[] = [
   { name: 'edge', internal: false, description: 'Edge proxy and the services it routes to' },
   { name: 'app', internal: false, description: 'Application services talking to each other (and egress to integrations)' },
   { name: 'data', internal: true, description: 'Databases, queues and Temporal; internal: no route to the outside' },
+  { name: 'monitoring', internal: false, description: 'Monitoring stack: Prometheus, exporters, Grafana, Loki, tracing (egress for alert notifications and probes)' },
 ];
 
 export function prepare(answers: Answers): DeploymentModel {
