@@ -98,7 +98,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     kind: 'static-frontend',
     workspace: 'frontend',
     source: 'frontend',
-    command: ['/usr/gitmesh/frontend/docker-entrypoint.sh'],
+    command: ['/usr/local/bin/gitmesh-frontend-entrypoint.sh'],
     env: [],
     port: 8081,
     health: { kind: 'http', path: '/' },

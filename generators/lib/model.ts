@@ -200,7 +200,7 @@ export interface DeploymentModel {
   readonly docs: readonly { readonly path: string; readonly title: string }[];
   readonly gitignore: readonly string[];
   /** SQS queues the stack creates in ElasticMQ. */
-  readonly queues: readonly string[];
+  readonly queues: readonly { readonly name: string; readonly fifo: boolean }[];
   /** Variables documented in .env.example, in order: [name, default, comment]. */
   readonly envExample: readonly (readonly [string, string, string])[];
   readonly images: Readonly<Record<string, string>>;

@@ -160,8 +160,8 @@ export const optionDeclarations = {
     type: 'string',
     flag: 'gitmesh-ref',
     message: 'GitMesh CE ref to build (tag, branch or commit)',
-    description: 'The submodule is pinned to this ref. A full commit SHA gives reproducible builds.',
-    default: 'c85610d',
+    description: 'The submodule is pinned to this ref. Default: GitMesh CE main at 2026-01-31 (the release tags hold a different app). A full commit SHA gives reproducible builds.',
+    default: 'c85610d5b590d924565136fc89285230d607b8ea',
     validate: check.gitRef,
   } satisfies StringDecl,
   tlsMode: choice(TLS_MODES, {

@@ -30,13 +30,14 @@ export const IMAGES = {
   nginxExporter: 'nginx/nginx-prometheus-exporter:1.4.2',
   dockerSocketProxy: 'tecnativa/docker-socket-proxy:v0.4.2',
   dockerCli: 'docker:28.3.3-cli',
+  flyway: 'flyway/flyway:10.22.0-alpine',
 } as const;
 
 /** PostgreSQL major version: the backup image's client tools must match it. */
 export const POSTGRES_MAJOR = 15;
 
-/** pnpm as pinned by GitMesh CE's lockfiles (lockfileVersion 6 → pnpm 8). */
-export const PNPM_VERSION = '8.15.9';
+/** GitMesh CE's lockfiles are lockfileVersion 9.0: pnpm 9. */
+export const PNPM_VERSION = '9.15.9';
 
 /** Fixed UID/GID of the unprivileged user in every image we build. */
 export const APP_UID = 10001;

@@ -1,8 +1,8 @@
 /** Repo plumbing: Makefile, secrets script, ignore files, editor config, env example, submodule. */
 import type { Manifest } from './types.js';
 
-export const baseFiles: Manifest = () => [
-  { path: 'Makefile', template: 'Makefile.ejs' },
+export const baseFiles: Manifest = (model) => [
+  { path: 'Makefile', template: 'Makefile.ejs', locals: { monitoringFile: model.composeServices.some((svc) => svc.file === 'monitoring') } },
   { path: 'scripts/generate-secrets.sh', template: 'scripts/generate-secrets.sh.ejs', executable: true },
   { path: '.gitignore', template: 'gitignore.ejs' },
   { path: '.editorconfig', template: 'editorconfig.ejs' },

@@ -1,11 +1,26 @@
 /** Compose files and the configuration they bind-mount read-only. */
+import type { ComposeFile, DeploymentModel } from '../model.js';
 import type { Manifest } from './types.js';
 
+/** What one compose file declares: its services, and only the volumes, secrets and networks they use. */
+export function composeView(model: DeploymentModel, file: ComposeFile) {
+  const services = model.composeServices.filter((svc) => svc.file === file);
+  const volumeNames = new Set(services.flatMap((svc) => svc.mounts.filter((m) => m.type === 'volume').map((m) => m.source)));
+  const secretNames = new Set(services.flatMap((svc) => svc.secrets));
+  const networkNames = new Set(services.flatMap((svc) => svc.networks));
+  return {
+    services,
+    volumes: model.volumes.filter((v) => volumeNames.has(v.name)),
+    secrets: model.secrets.filter((s) => secretNames.has(s.name)),
+    networks: model.networks.filter((n) => networkNames.has(n.name)),
+  };
+}
+
 export const composeFiles: Manifest = (model) => [
-  { path: 'compose.yaml', template: 'compose.yaml.ejs', locals: { file: 'main' } },
-  { path: 'compose.override.yaml', template: 'compose.override.yaml.ejs' },
+  { path: 'compose.yaml', template: 'compose.yaml.ejs', locals: { view: composeView(model, 'main'), title: 'Production stack' } },
+  { path: 'compose.override.yaml', template: 'compose.override.yaml.ejs', locals: { services: model.composeServices.filter((svc) => svc.file === 'main' && (svc.build || svc.devPorts.length)) } },
   // The monitoring stack lives in its own file so it can be run, or left out, as a unit.
-  ...(model.composeServices.some((svc) => svc.file === 'monitoring') ? [{ path: 'compose.monitoring.yaml', template: 'compose.yaml.ejs', locals: { file: 'monitoring' } }] : []),
+  ...(model.composeServices.some((svc) => svc.file === 'monitoring') ? [{ path: 'compose.monitoring.yaml', template: 'compose.yaml.ejs', locals: { view: composeView(model, 'monitoring'), title: 'Monitoring stack: docker compose -f compose.yaml -f compose.monitoring.yaml up -d' } }] : []),
   { path: 'config/env-from-files.sh', template: 'config/env-from-files.sh.ejs', executable: true },
   ...(model.data.postgres ? [{ path: 'config/postgres/pg_hba.conf', template: 'config/postgres/pg_hba.conf.ejs' }] : []),
   ...(model.data.postgresReplica

@@ -1,16 +1,40 @@
 /** Dockerfiles: one multi-stage Dockerfile and Dockerfile-specific .dockerignore per built service. */
+import type { AppService } from '../model.js';
+import { APP_GID, APP_UID, IMAGES, PNPM_VERSION } from '../versions.js';
 import type { Manifest } from './types.js';
+
+/** The only paths of the GitMesh checkout a service's build reads (an allowlist .dockerignore). */
+function buildInputs(svc: AppService): string[] {
+  switch (svc.workspace) {
+    case 'backend':
+      return ['services/scripts/', 'services/libs/', 'services/archetypes/', 'backend/'];
+    case 'services':
+      return ['services/scripts/', 'services/libs/', 'services/archetypes/', `${svc.source}/`];
+    default:
+      return [`${svc.source}/`];
+  }
+}
+
+const dockerLocals = (svc: AppService) => ({
+  svc,
+  images: IMAGES,
+  pnpm: PNPM_VERSION,
+  uid: APP_UID,
+  gid: APP_GID,
+  include: buildInputs(svc),
+  healthOptions: `--interval=${svc.healthcheck.interval} --timeout=${svc.healthcheck.timeout} --start-period=${svc.healthcheck.startPeriod} --retries=${svc.healthcheck.retries}`,
+});
 
 export const dockerFiles: Manifest = (model) => [
   ...model.services.flatMap((svc) =>
     svc.dockerfile && svc.dockerTemplate
       ? [
-          { path: svc.dockerfile, template: `docker/__service__/Dockerfile.${svc.dockerTemplate}.ejs`, locals: { svc } },
+          { path: svc.dockerfile, template: `docker/__service__/Dockerfile.${svc.dockerTemplate}.ejs`, locals: dockerLocals(svc) },
           // BuildKit reads <Dockerfile>.dockerignore next to the Dockerfile, so the submodule stays untouched.
-          { path: `${svc.dockerfile}.dockerignore`, template: `docker/__service__/Dockerfile.dockerignore.ejs`, locals: { svc } },
+          { path: `${svc.dockerfile}.dockerignore`, template: `docker/__service__/Dockerfile.dockerignore.ejs`, locals: dockerLocals(svc) },
         ]
       : [],
   ),
-  { path: 'docker/migrate/Dockerfile', template: 'docker/migrate/Dockerfile.ejs' },
+  { path: 'docker/migrate/Dockerfile', template: 'docker/migrate/Dockerfile.ejs', locals: { images: IMAGES, uid: APP_UID, gid: APP_GID } },
   { path: 'docker/migrate/Dockerfile.dockerignore', template: 'docker/migrate/Dockerfile.dockerignore.ejs' },
 ];

@@ -1,8 +1,39 @@
 /** The generated repo's README and docs/. */
+import type { DeploymentModel } from '../model.js';
 import type { Manifest } from './types.js';
 
-export const docsFiles: Manifest = () => [
+const id = (name: string): string => name.replace(/[^A-Za-z0-9]/g, '_');
+
+/** Mermaid flowchart lines: one subgraph per tier, edges from the edge to routes and from services to what they wait for. */
+export function architectureDiagram(model: DeploymentModel): string[] {
+  const lines = ['flowchart LR', '  internet((Internet))'];
+  const tiers: [string, string][] = [
+    ['edge', 'edge network'],
+    ['app', 'app network'],
+    ['ops', 'jobs'],
+    ['data', 'data network (internal)'],
+    ['monitoring', 'monitoring'],
+  ];
+  for (const [tier, title] of tiers) {
+    const members = model.composeServices.filter((svc) => svc.tier === tier);
+    if (!members.length) continue;
+    lines.push(`  subgraph ${tier}["${title}"]`, ...members.map((svc) => `    ${id(svc.name)}["${svc.name}"]`), '  end');
+  }
+  const edge = model.composeServices.find((svc) => svc.tier === 'edge');
+  if (edge) {
+    lines.push(`  internet -->|"443"| ${id(edge.name)}`);
+    for (const route of model.routes) lines.push(`  ${id(edge.name)} -->|"${route.path}"| ${id(route.service)}`);
+  } else {
+    for (const route of model.routes) lines.push(`  internet -->|"${route.path}"| ${id(route.service)}`);
+  }
+  for (const svc of model.composeServices) {
+    for (const dep of svc.dependsOn) lines.push(`  ${id(svc.name)} -.-> ${id(dep.name)}`);
+  }
+  return lines;
+}
+
+export const docsFiles: Manifest = (model) => [
   { path: 'README.md', template: 'README.md.ejs' },
-  { path: 'docs/architecture.md', template: 'docs/architecture.md.ejs' },
+  { path: 'docs/architecture.md', template: 'docs/architecture.md.ejs', locals: { diagram: architectureDiagram(model) } },
   { path: 'docs/services.md', template: 'docs/services.md.ejs' },
 ];

@@ -9,6 +9,9 @@ import { serviceEnvironment, serviceSecrets } from './wiring.js';
 
 export const ENV_FROM_FILES: Mount = { type: 'bind', source: './config/env-from-files.sh', target: '/usr/local/bin/env-from-files', readOnly: true };
 
+/** The SPA server config (listen 8081, try_files, no root-owned pid): see config/frontend/default.conf. */
+const FRONTEND_CONF: Mount = { type: 'bind', source: './config/frontend/default.conf', target: '/etc/nginx/conf.d/default.conf', readOnly: true };
+
 /** Where each workspace lives in the image (mirrors upstream's /usr/gitmesh/app layout so tsconfig paths resolve). */
 const WORKDIR: Record<string, (source: string) => string> = {
   backend: () => '/usr/gitmesh/app/backend',
@@ -117,7 +120,7 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
     environment: serviceEnvironment(spec.name, spec.workspace, spec.needs, answers, spec.extraEnv, secrets),
     secrets,
     networks,
-    mounts: usesSecretFiles ? [ENV_FROM_FILES] : [],
+    mounts: [...(usesSecretFiles ? [ENV_FROM_FILES] : []), ...(spec.kind === 'static-frontend' ? [FRONTEND_CONF] : [])],
     tmpfs: spec.kind === 'static-frontend' ? ['/tmp:size=16m'] : ['/tmp:size=64m'],
     ports: [],
     devPorts: spec.port !== undefined ? [`127.0.0.1:${spec.port}:${spec.port}`] : [],

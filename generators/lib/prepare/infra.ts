@@ -17,7 +17,7 @@ export interface Infra {
   readonly secrets: Secret[];
   /** For each data need, the compose services an app must wait for. */
   readonly dependencies: Map<DataNeed, string[]>;
-  readonly queues: string[];
+  readonly queues: { name: string; fifo: boolean }[];
 }
 
 const volume = (name: string, target: string): Mount => ({ type: 'volume', source: name, target, readOnly: false });
@@ -50,7 +50,7 @@ export function buildInfra(answers: Answers): Infra {
   const volumes: Volume[] = [];
   const secrets: Secret[] = [];
   const dependencies = new Map<DataNeed, string[]>();
-  const queues: string[] = [];
+  const queues: { name: string; fifo: boolean }[] = [];
   const secretsGroup = String(APP_GID);
 
   secrets.push({ name: 'postgres_password', description: answers.postgres ? 'PostgreSQL password of the gitmesh role' : 'Password of the external PostgreSQL role (paste it)', source: answers.postgres ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
@@ -92,6 +92,7 @@ export function buildInfra(answers: Answers): Infra {
           ...(answers.postgresReplica ? [config('./config/postgres/initdb/10-replication.sh', '/docker-entrypoint-initdb.d/10-replication.sh')] : []),
         ],
         tmpfs: ['/tmp:size=64m', '/var/run/postgresql:size=1m'],
+        devPorts: ['127.0.0.1:5432:5432'],
         healthcheck: infraCheck(['CMD', 'pg_isready', '-h', '127.0.0.1', '-U', DB_USER, '-d', DB_NAME], 'PostgreSQL accepts connections to the GitMesh database', '60s'),
         shmSize: '256m',
         groupAdd: [secretsGroup],
@@ -176,7 +177,8 @@ export function buildInfra(answers: Answers): Infra {
         environment: [],
         secrets: ['redis_password', 'redis_users_acl'],
         mounts: [volume('redis-data', '/data'), config('./config/redis/redis.conf', '/usr/local/etc/redis/redis.conf')],
-        healthcheck: infraCheck(['CMD-SHELL', 'REDISCLI_AUTH="$$(cat /run/secrets/redis_password)" redis-cli -h 127.0.0.1 ping | grep -q PONG'], 'Redis answers PING with the configured password'),
+        devPorts: ['127.0.0.1:6379:6379'],
+        healthcheck: infraCheck(['CMD-SHELL', 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli -h 127.0.0.1 ping | grep -q PONG'], 'Redis answers PING with the configured password'),
         groupAdd: [secretsGroup],
       }),
     );
@@ -219,6 +221,7 @@ export function buildInfra(answers: Answers): Infra {
             { name: 'nofile', soft: 65536, hard: 65536 },
           ],
           capAdd: ['IPC_LOCK'],
+          devPorts: node === nodes[0] ? ['127.0.0.1:9200:9200'] : [],
           readOnly: false,
           healthcheck: infraCheck(['CMD-SHELL', 'curl -fsS "http://127.0.0.1:9200/_cluster/health?local=true" | grep -qv \'"status":"red"\''], 'the node answers cluster health and the cluster is not red', '120s'),
         }),
@@ -229,7 +232,7 @@ export function buildInfra(answers: Answers): Infra {
   }
 
   if (answers.queue !== 'kafka') {
-    queues.push(...QUEUES.map(([, queue]) => queue));
+    queues.push(...QUEUES.map(([, queue]) => ({ name: queue, fifo: queue.endsWith('.fifo') })));
     volumes.push({ name: 'elasticmq-data', description: 'ElasticMQ persisted queues and messages' });
     services.push(
       dataService(answers, 'light', {
@@ -240,6 +243,7 @@ export function buildInfra(answers: Answers): Infra {
         command: ['-Dconfig.file=/opt/elasticmq.conf'],
         secrets: [],
         mounts: [volume('elasticmq-data', '/data'), config('./config/elasticmq/elasticmq.conf', '/opt/elasticmq.conf')],
+        devPorts: ['127.0.0.1:9324:9324', '127.0.0.1:9325:9325'],
         healthcheck: infraCheck(['CMD-SHELL', "wget -q -O /dev/null 'http://127.0.0.1:9324/?Action=ListQueues' || bash -c 'exec 3<>/dev/tcp/127.0.0.1/9324'"], 'the SQS endpoint answers ListQueues (or accepts connections)'),
         readOnly: false,
       }),
@@ -269,6 +273,7 @@ export function buildInfra(answers: Answers): Infra {
         ],
         secrets: [],
         mounts: [volume('kafka-data', '/var/lib/kafka/data')],
+        devPorts: ['127.0.0.1:9092:9092'],
         readOnly: false,
         healthcheck: infraCheck(['CMD-SHELL', '/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server 127.0.0.1:9092 >/dev/null'], 'the broker answers an API-versions request', '60s'),
       }),
@@ -298,6 +303,7 @@ export function buildInfra(answers: Answers): Infra {
         mounts: [ENV_FROM_FILES],
         dependsOn: answers.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [],
         readOnly: false,
+        devPorts: ['127.0.0.1:7233:7233'],
         healthcheck: infraCheck(['CMD-SHELL', 'temporal operator cluster health --address 127.0.0.1:7233 || tctl --address 127.0.0.1:7233 cluster health'], 'the frontend service answers a cluster health call', '90s'),
         groupAdd: [secretsGroup],
       }),

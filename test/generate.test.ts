@@ -1,0 +1,211 @@
+/**
+ * Issue #2 acceptance: across a matrix of service and infrastructure choices, plus 50 random valid
+ * answer sets, every generated repo passes the compose-spec schema, Debian's docker-compose config,
+ * dockerfile-utils, and our checklist rules; output is deterministic and reruns change nothing.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import type { RawAnswers } from '../generators/lib/answers.js';
+import { CATALOG, STANDARD_SERVICES } from '../generators/lib/catalog.js';
+import { runFast } from '../bin/fast-run.js';
+import { answersFrom, generate } from './support/generate.js';
+import { composeRuleProblems, dockerfileRuleProblems, parseCompose } from './support/rules.js';
+import { composeSchemaErrors, dockerComposeConfigErrors, dockerfileDiagnostics } from './support/validators.js';
+
+export const MATRIX: Record<string, RawAnswers> = {
+  defaults: {},
+  'small subset, provided TLS': { services: 'api,frontend', tlsMode: 'provided', sizeProfile: 'small' },
+  'replica, cluster, kafka': { postgresReplica: true, opensearch: 'cluster', queue: 'sqs+kafka', sizeProfile: 'large' },
+  'external data, self-signed, no monitoring': { postgres: false, redis: false, opensearch: 'none', temporal: false, services: 'api,frontend,webhook-api,job-generator,nodejs-worker', tlsMode: 'self-signed', monitoring: false },
+  'every catalog service': { services: CATALOG.map((c) => c.name).join(','), environments: 'production' },
+  'onboarded services': {
+    customServices: [
+      { name: 'billing', kind: 'node-api', source: 'services/apps/billing', port: 9100, healthPath: '/healthz', routePath: '/billing/', replicas: 2, size: 'light', needs: ['postgres'], env: ['BILLING_PLAN'], secrets: ['billing_token'] },
+      { name: 'reports', kind: 'image', source: 'ghcr.io/acme/reports:1.4.2', port: 9200 + 1, needs: ['redis'], env: [], secrets: [] },
+      { name: 'scorer', kind: 'python-worker', source: 'services/apps/scorer', needs: ['postgres', 'sqs'], env: [], secrets: [] },
+    ],
+  },
+};
+
+/** Everything an output must pass; returns problems keyed by file. */
+export async function validateRepo(dir: string): Promise<string[]> {
+  const problems: string[] = [];
+  // The override builds from gitmesh/: give the checkout's directories so the path check passes.
+  await mkdir(join(dir, 'gitmesh/backend/src/database'), { recursive: true });
+  // A host's .env: the example with every blank (operator-supplied) value filled in.
+  const example = await readFile(join(dir, '.env.example'), 'utf8');
+  await writeFile(join(dir, '.env'), example.replace(/^([A-Z_]+)=$/gm, '$1=placeholder.internal'));
+  const files = ['compose.yaml', 'compose.override.yaml', 'compose.monitoring.yaml'];
+  const present: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(join(dir, file), 'utf8');
+    } catch {
+      continue;
+    }
+    present.push(file);
+    const doc = parseCompose(text);
+    problems.push(...composeSchemaErrors(doc).map((p) => `${file}: schema: ${p}`));
+    if (file !== 'compose.override.yaml') {
+      problems.push(...composeRuleProblems(doc, file === 'compose.yaml' ? { publishers: ['nginx'] } : { loopbackPortsOnly: true }).map((p) => `${file}: ${p}`));
+    }
+  }
+  problems.push(...(await dockerComposeConfigErrors(dir, ['compose.yaml'])).map((p) => `docker-compose config compose.yaml: ${p}`));
+  problems.push(...(await dockerComposeConfigErrors(dir, present)).map((p) => `docker-compose config ${present.join('+')}: ${p}`));
+  for (const name of await readdir(join(dir, 'docker'))) {
+    const path = `docker/${name}/Dockerfile`;
+    let text: string;
+    try {
+      text = await readFile(join(dir, path), 'utf8');
+    } catch {
+      continue;
+    }
+    const diagnostics = await dockerfileDiagnostics(text);
+    problems.push(...diagnostics.errors.map((p) => `${path}: dockerfile-utils: ${p}`));
+    problems.push(...dockerfileRuleProblems(text).map((p) => `${path}: ${p}`));
+    try {
+      await readFile(join(dir, `${path}.dockerignore`), 'utf8');
+    } catch {
+      problems.push(`${path}: no ${path}.dockerignore`);
+    }
+  }
+  return problems;
+}
+
+async function treeOf(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (rel: string): Promise<void> => {
+    for (const entry of await readdir(join(dir, rel), { withFileTypes: true })) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(path);
+      else out.set(path, await readFile(join(dir, path), 'utf8'));
+    }
+  };
+  await walk('');
+  return out;
+}
+
+describe('generated repo (issue #2)', () => {
+  for (const [label, raw] of Object.entries(MATRIX)) {
+    it(`passes the schema, docker-compose config, dockerfile-utils and checklist rules: ${label}`, async () => {
+      const { dir } = await generate(raw);
+      assert.deepEqual(await validateRepo(dir), []);
+      await rm(dir, { recursive: true, force: true });
+    });
+  }
+
+  it('is byte-identical for the same answers, and a rerun changes nothing', async () => {
+    const a = await generate(MATRIX['replica, cluster, kafka']);
+    const b = await generate(MATRIX['replica, cluster, kafka']);
+    const treeA = await treeOf(a.dir);
+    assert.deepEqual(await treeOf(b.dir), treeA);
+    const lines: string[] = [];
+    assert.equal(await runFast(a.dir, a.answers, { allowDirty: true }, (line) => lines.push(line)), 0);
+    assert.deepEqual(await treeOf(a.dir), treeA, 'second run changed files');
+    assert.ok(lines.some((line) => line.includes('Nothing to change')), lines.join('\n'));
+    for (const [path, text] of treeA) {
+      assert.doesNotMatch(text, /\/tmp\/|gitmesh-gen-|20\d\d-\d\d-\d\dT\d\d:/, `${path} holds a machine path or timestamp`);
+    }
+  });
+
+  it('writes nothing secret: .yo-rc.json holds answers only and secrets/ only .gitkeep', async () => {
+    const { dir, read } = await generate();
+    const yoRc = JSON.parse(await read('.yo-rc.json'));
+    assert.deepEqual(Object.keys(yoRc['generator-gitmesh-devops']), ['answers']);
+    assert.deepEqual(await readdir(join(dir, 'secrets')), ['.gitkeep']);
+    const gitignore = await read('.gitignore');
+    assert.match(gitignore, /^\/secrets\/\*$/m);
+    assert.match(gitignore, /^\.env$/m);
+  });
+
+  it('puts the generated header on every file whose format has comments', async () => {
+    const { dir } = await generate();
+    const tree = await treeOf(dir);
+    for (const [path, text] of tree) {
+      if (path.startsWith('.gitmesh-devops/') || path.endsWith('.json')) continue;
+      assert.match(text.split('\n').slice(0, 3).join('\n'), /Generated by generator-gitmesh-devops/, `${path} has no header`);
+    }
+  });
+
+  it('property: 50 random valid answer sets all pass every validator', async function () {
+    this.timeout(600_000);
+    const names = CATALOG.map((c) => c.name);
+    const arbitrary = fc.record({
+      services: fc.subarray(names, { minLength: 1 }).map((list) => (list.includes('frontend') && !list.includes('api') ? [...list, 'api'] : list)),
+      postgres: fc.boolean(),
+      postgresReplica: fc.boolean(),
+      redis: fc.boolean(),
+      opensearch: fc.constantFrom('single', 'cluster', 'none'),
+      queue: fc.constantFrom('sqs', 'sqs+kafka'),
+      temporal: fc.boolean(),
+      tlsMode: fc.constantFrom('letsencrypt', 'provided', 'self-signed'),
+      sizeProfile: fc.constantFrom('small', 'medium', 'large'),
+      monitoring: fc.boolean(),
+      projectName: fc.stringMatching(/^[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,5})?$/),
+      backupSchedule: fc.constantFrom('15 2 * * *', '*/30 * * * *', '0 1-5 * * 1-5', '0 3 1,15 * *'),
+    });
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async (record) => {
+        const raw: RawAnswers = { ...record, services: record.services.join(','), postgresReplica: record.postgres && record.postgresReplica };
+        const { dir } = await generate(raw);
+        const problems = await validateRepo(dir);
+        await rm(dir, { recursive: true, force: true });
+        assert.deepEqual(problems, [], JSON.stringify(raw));
+      }),
+      { numRuns: 50, seed: 20261130 },
+    );
+  });
+
+  it('the standard stack is what --defaults selects', () => {
+    assert.deepEqual(answersFrom({}).services, STANDARD_SERVICES);
+  });
+});
+
+describe('checklist rules detect their defects', () => {
+  const good = async () => parseCompose(await (await generate({ services: 'api,frontend' })).read('compose.yaml'));
+  const broken: Record<string, (doc: any) => void> = {
+    'no healthcheck': (doc) => delete doc.services.api.healthcheck,
+    'unpinned image': (doc) => (doc.services.postgres.image = 'postgres:latest'),
+    'no limits': (doc) => delete doc.services.api.deploy.resources.limits,
+    'no reservations': (doc) => delete doc.services.api.deploy.resources.reservations,
+    'restart always': (doc) => (doc.services.api.restart = 'always'),
+    'no log rotation': (doc) => delete doc.services.api.logging,
+    'privileges': (doc) => (doc.services.api.security_opt = []),
+    'capabilities': (doc) => (doc.services.api.cap_drop = []),
+    'writable config': (doc) => (doc.services.redis.volumes[1].read_only = false),
+    'anonymous volume': (doc) => (doc.services.redis.volumes[0].source = 'undeclared'),
+    'unhealthy dependency': (doc) => (doc.services.api.depends_on.postgres.condition = 'service_started'),
+    'published port': (doc) => (doc.services.api.ports = ['8080:8080']),
+    'plain secret': (doc) => (doc.services.api.environment.DB_PASSWORD = 'hunter2'),
+    'data network not internal': (doc) => (doc.networks.data.internal = false),
+  };
+  for (const [label, breakIt] of Object.entries(broken)) {
+    it(`compose rule: ${label}`, async () => {
+      const doc = await good();
+      assert.deepEqual(composeRuleProblems(doc, { publishers: ['nginx'] }), []);
+      breakIt(doc);
+      assert.notDeepEqual(composeRuleProblems(doc, { publishers: ['nginx'] }), []);
+    });
+  }
+  const dockerBreaks: Record<string, (text: string) => string> = {
+    'latest base': (t) => t.replace(/FROM node:[^ \n]+ AS runtime/, 'FROM node:latest AS runtime'),
+    'no USER': (t) => t.replace(/^USER .*$/m, ''),
+    'USER after CMD': (t) => t.replace(/^(USER .*)\n([\s\S]*)$/m, '$2\n$1'),
+    'no --chown': (t) => t.replace(/COPY --from=build --chown=\d+:\d+/g, 'COPY --from=build'),
+    'no HEALTHCHECK': (t) => t.replace(/^HEALTHCHECK .*$/m, ''),
+    'build tools in final stage': (t) => t.replace(/^USER /m, 'RUN apk add --no-cache g++ make\nUSER '),
+    'single stage': (t) => t.replace(/^FROM [^\n]+ AS runtime$/m, '').replace(/COPY --from=build /g, 'COPY '),
+    'no EXPOSE': (t) => t.replace(/^EXPOSE .*$/m, ''),
+    'sources before install': (t) => t.replace(/COPY backend\/package\.json [^\n]+\n/, '').replace('RUN cd services/scripts && ./install_lib_packages.sh', 'RUN cd services/scripts && ./install_lib_packages.sh\nRUN cd backend && pnpm install --frozen-lockfile'),
+  };
+  for (const [label, breakIt] of Object.entries(dockerBreaks)) {
+    it(`Dockerfile rule: ${label}`, async () => {
+      const text = await (await generate({ services: 'api,frontend' })).read('docker/api/Dockerfile');
+      assert.deepEqual(dockerfileRuleProblems(text), []);
+      assert.notDeepEqual(dockerfileRuleProblems(breakIt(text)), [], breakIt(text));
+    });
+  }
+});
