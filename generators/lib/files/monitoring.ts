@@ -1,4 +1,54 @@
-/** monitoring files. */
-import type { Manifest } from './types.js';
+/**
+ * Monitoring files: present only when the monitoring stack is on. Every decision (which scrape jobs,
+ * alerts, dashboards, rule tests) is computed in TypeScript and handed to the templates as locals.
+ */
+import type { DeploymentModel } from '../model.js';
+import { alertGroups, runbookUrl, type AlertGroup } from '../prepare/monitoring-alerts.js';
+import { dashboardJson, dashboards } from '../prepare/monitoring-dashboards.js';
+import { monitoringView, UI_PORTS, type MonitoringView } from '../prepare/monitoring.js';
+import { ruleTests } from '../prepare/monitoring-tests.js';
+import type { FileSpec, Manifest } from './types.js';
 
-export const monitoringFiles: Manifest = () => [];
+/** Everything the monitoring templates print. */
+export interface MonitoringFilesView {
+  readonly view: MonitoringView;
+  readonly groups: readonly AlertGroup[];
+  readonly runbookUrl: (alert: string) => string;
+  readonly ports: typeof UI_PORTS;
+}
+
+export function monitoringFilesView(model: DeploymentModel): MonitoringFilesView | undefined {
+  const view = monitoringView(model);
+  if (!view) return undefined;
+  return { view, groups: alertGroups(model, view), runbookUrl, ports: UI_PORTS };
+}
+
+export const monitoringFiles: Manifest = (model) => {
+  const mon = monitoringFilesView(model);
+  if (!mon) return [];
+  const locals = { mon };
+  const boards = dashboards(mon.view);
+  const specs: FileSpec[] = [
+    { path: 'config/prometheus/prometheus.yml', template: 'config/prometheus/prometheus.yml.ejs', locals },
+    { path: 'config/prometheus/rules/alerts.yml', template: 'config/prometheus/rules/alerts.yml.ejs', locals },
+    { path: 'config/prometheus/tests/alerts.test.yml', template: 'config/prometheus/tests/alerts.test.yml.ejs', locals: { ...locals, tests: ruleTests(model, mon.view, mon.groups) } },
+    { path: 'config/prometheus/blackbox.yml', template: 'config/prometheus/blackbox.yml.ejs', locals },
+    { path: 'config/prometheus/container-health.sh', template: 'config/prometheus/container-health.sh.ejs', executable: true },
+    { path: 'config/alertmanager/alertmanager.yml', template: 'config/alertmanager/alertmanager.yml.ejs', locals },
+    { path: 'config/grafana/provisioning/datasources/datasources.yaml', template: 'config/grafana/provisioning/datasources/datasources.yaml.ejs', locals },
+    { path: 'config/grafana/provisioning/dashboards/dashboards.yaml', template: 'config/grafana/provisioning/dashboards/dashboards.yaml.ejs' },
+    ...boards.map((board) => ({
+      path: `config/grafana/dashboards/${board.file}`,
+      template: 'config/grafana/dashboards/dashboard.json.ejs',
+      locals: { json: dashboardJson(board, mon.view.uids) },
+    })),
+    { path: 'config/loki/loki.yaml', template: 'config/loki/loki.yaml.ejs', locals },
+    { path: 'config/promtail/promtail.yaml', template: 'config/promtail/promtail.yaml.ejs', locals },
+    { path: 'config/otel-collector/config.yaml', template: 'config/otel-collector/config.yaml.ejs' },
+    { path: 'config/tempo/tempo.yaml', template: 'config/tempo/tempo.yaml.ejs', locals },
+    { path: 'compose.tracing.yaml', template: 'config/otel-collector/compose.tracing.yaml.ejs', locals: { services: model.services.filter((svc) => svc.kind === 'node-api' || svc.kind === 'node-worker').map((svc) => svc.name) } },
+    { path: 'docs/monitoring.md', template: 'docs/monitoring.md.ejs', locals: { ...locals, dashboards: boards } },
+    { path: 'docs/runbooks.md', template: 'docs/runbooks.md.ejs', locals },
+  ];
+  return specs;
+};
