@@ -11,6 +11,7 @@ import type { RawAnswers } from '../generators/lib/answers.js';
 import { CATALOG, STANDARD_SERVICES } from '../generators/lib/catalog.js';
 import { runFast } from '../bin/fast-run.js';
 import { answersFrom, generate } from './support/generate.js';
+import { treeOf } from './support/tree.js';
 import { composeRuleProblems, dockerfileRuleProblems, parseCompose } from './support/rules.js';
 import { composeSchemaErrors, dockerComposeConfigErrors, dockerfileDiagnostics } from './support/validators.js';
 
@@ -73,19 +74,6 @@ export async function validateRepo(dir: string): Promise<string[]> {
     }
   }
   return problems;
-}
-
-async function treeOf(dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const walk = async (rel: string): Promise<void> => {
-    for (const entry of await readdir(join(dir, rel), { withFileTypes: true })) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(path);
-      else out.set(path, await readFile(join(dir, path), 'utf8'));
-    }
-  };
-  await walk('');
-  return out;
 }
 
 describe('generated repo (issue #2)', () => {

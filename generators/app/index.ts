@@ -10,6 +10,33 @@ import { questionFor } from '../lib/prompts.js';
 import { RUN_FLAGS, assertCleanTree, printDryRun, type RunFlagName } from '../lib/run-flags.js';
 import { gatherAnswers, missingMessage, resolveOrThrow, UsageError, type RunFlags } from '../lib/session.js';
 
+/** Yeoman parses `--dry-run` as `dry-run` (and callers may pass `dryRun`): accept both spellings. */
+function flag(options: Record<string, unknown>, name: RunFlagName): unknown {
+  return options[name] ?? options[RUN_FLAGS[name].camel];
+}
+
+function runFlags(options: Record<string, unknown>): RunFlags {
+  const answers = flag(options, 'answers');
+  return {
+    defaults: Boolean(flag(options, 'defaults')),
+    ...(typeof answers === 'string' ? { answers } : {}),
+    dryRun: Boolean(flag(options, 'dry-run')),
+    force: Boolean(flag(options, 'force')),
+    restore: Boolean(flag(options, 'restore')),
+    allowDirty: Boolean(flag(options, 'allow-dirty')),
+    askAnswered: Boolean(flag(options, 'ask-answered')),
+  };
+}
+
+function cliAnswers(options: Record<string, unknown>): RawAnswers {
+  const raw: RawAnswers = {};
+  for (const name of OPTION_NAMES) {
+    const value = options[declarationOf(name).flag] ?? options[name];
+    if (value !== undefined) raw[name] = value;
+  }
+  return raw;
+}
+
 export default class GitmeshDevopsGenerator extends Generator {
   private answers?: Answers;
   private planned?: PlannedRun;
@@ -25,37 +52,9 @@ export default class GitmeshDevopsGenerator extends Generator {
     }
   }
 
-  private flag(name: RunFlagName): unknown {
-    const opts = this.options as Record<string, unknown>;
-    return opts[name] ?? opts[RUN_FLAGS[name].camel];
-  }
-
-  private runFlags(): RunFlags {
-    return {
-      defaults: Boolean(this.flag('defaults')),
-      ...(typeof this.flag('answers') === 'string' ? { answers: this.flag('answers') as string } : {}),
-      dryRun: Boolean(this.flag('dry-run')),
-      force: Boolean(this.flag('force')),
-      restore: Boolean(this.flag('restore')),
-      allowDirty: Boolean(this.flag('allow-dirty')),
-      askAnswered: Boolean(this.flag('ask-answered')),
-    };
-  }
-
-  private cliAnswers(): RawAnswers {
-    const opts = this.options as Record<string, unknown>;
-    const raw: RawAnswers = {};
-    for (const name of OPTION_NAMES) {
-      const flag = declarationOf(name).flag;
-      const value = opts[flag] ?? opts[name];
-      if (value !== undefined) raw[name] = value;
-    }
-    return raw;
-  }
-
   async prompting(): Promise<void> {
-    const flags = this.runFlags();
-    const gathered = await gatherAnswers(this.destinationRoot(), flags, this.cliAnswers());
+    const flags = runFlags(this.options);
+    const gathered = await gatherAnswers(this.destinationRoot(), flags, cliAnswers(this.options));
     const raw: Record<string, unknown> = { ...gathered.raw };
     const first = resolveOrThrow(raw, gathered.useDefaults);
     if (first.missing.length) {
@@ -75,7 +74,7 @@ export default class GitmeshDevopsGenerator extends Generator {
   }
 
   writing(): void {
-    const flags = this.runFlags();
+    const flags = runFlags(this.options);
     this.planned = planRun(this.answers!, this.fs, this.destinationRoot(), flags);
     if (flags.dryRun) {
       printDryRun(this.planned, (line) => this.log(line));
@@ -89,7 +88,7 @@ export default class GitmeshDevopsGenerator extends Generator {
   }
 
   end(): void {
-    if (!this.planned || this.runFlags().dryRun) return;
+    if (!this.planned || runFlags(this.options).dryRun) return;
     for (const line of formatPlan(this.planned.entries)) this.log(line);
     if (this.planned.summary.conflicts.length) {
       this.log(`\n${this.planned.summary.conflicts.length} file(s) have conflict markers to resolve:\n${this.planned.summary.conflicts.map((p) => `  ${p}`).join('\n')}`);

@@ -32,7 +32,7 @@ export function questionFor(name: OptionName, bag: AnswerBag): Question | undefi
       return { ...base, type: 'list', default: fallback, choices: decl.choices.map((value) => ({ name: value, value })) };
     case 'multi': {
       const selected = new Set(fallback as string[]);
-      return { ...base, type: 'checkbox', choices: decl.choices.map((value) => ({ name: value, value, checked: selected.has(value) })) };
+      return { ...base, type: 'checkbox', default: fallback, choices: decl.choices.map((value) => ({ name: value, value, checked: selected.has(value) })) };
     }
     case 'list':
       return { ...base, type: 'input', default: (fallback as string[]).join(','), filter: (input) => String(input).split(',').map((s) => s.trim()).filter(Boolean) };
