@@ -1,0 +1,69 @@
+/**
+ * The foundation's shell scripts: shellcheck-clean, and they behave: secrets are random, complete,
+ * group-readable only, never overwritten; the entrypoint wrapper turns VAR_FILE into VAR.
+ */
+import assert from 'node:assert/strict';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { generate } from './support/generate.js';
+import { shellcheckErrors } from './support/validators.js';
+
+describe('foundation scripts', () => {
+  it('are shellcheck-clean for every data-tier mix', async () => {
+    for (const raw of [{}, { postgresReplica: true }, { postgres: false, redis: false }]) {
+      const { dir } = await generate(raw);
+      const scripts = ['scripts/generate-secrets.sh', 'config/env-from-files.sh'];
+      if (raw.postgresReplica) scripts.push('config/postgres/initdb/10-replication.sh', 'config/postgres/replica-entrypoint.sh');
+      assert.deepEqual(await shellcheckErrors(scripts.map((s) => join(dir, s))), []);
+      for (const s of scripts) assert.ok(((await stat(join(dir, s))).mode & 0o111) !== 0, `${s} is not executable`);
+    }
+  });
+
+  it('make secrets creates every declared secret once, random, 0640 group 10001, and never overwrites', async () => {
+    const { dir, model } = await generate({ postgresReplica: true });
+    const first = await execa('bash', [join(dir, 'scripts/generate-secrets.sh')], { reject: false });
+    assert.equal(first.exitCode, 0, first.stderr);
+    const values = new Map<string, string>();
+    for (const secret of model.secrets) {
+      const file = join(dir, 'secrets', secret.name);
+      const info = await stat(file);
+      assert.equal(info.mode & 0o777, process.getuid?.() === 0 ? 0o640 : info.mode & 0o777, `${secret.name} mode`);
+      if (process.getuid?.() === 0) assert.equal(info.gid, 10001);
+      const value = await readFile(file, 'utf8');
+      if (secret.source.kind === 'random') assert.match(value, new RegExp(`^[0-9a-f]{${secret.source.bytes * 2}}$`), secret.name);
+      values.set(secret.name, value);
+    }
+    assert.equal(values.get('redis_users_acl'), `user default on >${values.get('redis_password')} ~* &* +@all`);
+    assert.equal(((await stat(join(dir, 'secrets'))).mode & 0o777), 0o750);
+    // A second run keeps every value, including one the operator replaced.
+    await writeFile(join(dir, 'secrets/api_jwt_secret'), 'operator-chosen');
+    const second = await execa('bash', [join(dir, 'scripts/generate-secrets.sh')]);
+    assert.doesNotMatch(second.stdout, /created/);
+    assert.equal(await readFile(join(dir, 'secrets/api_jwt_secret'), 'utf8'), 'operator-chosen');
+    for (const [name, value] of values) if (name !== 'api_jwt_secret') assert.equal(await readFile(join(dir, 'secrets', name), 'utf8'), value);
+    // Two repos never share a value.
+    const other = await generate({ postgresReplica: true });
+    await execa('bash', [join(other.dir, 'scripts/generate-secrets.sh')]);
+    assert.notEqual(await readFile(join(other.dir, 'secrets/postgres_password'), 'utf8'), values.get('postgres_password'));
+  });
+
+  it('make secrets lists operator-supplied secrets it cannot create and exits non-zero', async () => {
+    const { dir } = await generate({ postgres: false });
+    const result = await execa('bash', [join(dir, 'scripts/generate-secrets.sh')], { reject: false });
+    assert.equal(result.exitCode, 1);
+    assert.match(result.stderr, /postgres_password: Password of the external PostgreSQL role/);
+  });
+
+  it('env-from-files exports VAR from VAR_FILE, drops the pointer, and fails on an unreadable file', async () => {
+    const { dir } = await generate();
+    const secret = join(dir, 'secret.txt');
+    await writeFile(secret, 's3cr3t value');
+    const wrapper = join(dir, 'config/env-from-files.sh');
+    const ok = await execa('sh', [wrapper, 'sh', '-c', 'printf "%s|%s" "$DB_PASSWORD" "${DB_PASSWORD_FILE-unset}"'], { env: { PATH: process.env.PATH!, DB_PASSWORD_FILE: secret }, extendEnv: false });
+    assert.equal(ok.stdout, 's3cr3t value|unset');
+    const bad = await execa('sh', [wrapper, 'true'], { env: { PATH: process.env.PATH!, DB_PASSWORD_FILE: join(dir, 'missing') }, extendEnv: false, reject: false });
+    assert.equal(bad.exitCode, 1);
+    assert.match(bad.stderr, /DB_PASSWORD_FILE=.*missing is not readable/);
+  });
+});
