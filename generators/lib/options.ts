@@ -232,6 +232,13 @@ export const optionDeclarations = {
     default: ['staging', 'production'],
     validate: (envs) => (envs.length === 0 ? 'choose at least one environment' : undefined),
   }),
+  targets: multi(['compose', 'kubernetes'], {
+    flag: 'targets',
+    message: 'Deployment targets',
+    description: '`compose` (one Docker host, the default), `kubernetes` (Kustomize base + overlays under deploy/kubernetes/), or both.',
+    default: ['compose'],
+    validate: (targets) => (targets.length === 0 ? 'choose at least one target' : undefined),
+  }),
   monitoring: {
     type: 'boolean',
     flag: 'monitoring',
