@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { create as createStore } from 'mem-fs';
 import { create as createEditor } from 'mem-fs-editor';
 import type { Answers } from '../generators/lib/options.js';
-import { applyRun, EXIT_CONFLICTS, formatPlan, planRun } from '../generators/lib/pipeline.js';
+import { applyRun, EXIT_CONFLICTS, formatPlan, planRun, pruneEmptyDirs } from '../generators/lib/pipeline.js';
 import { assertCleanTree, printDryRun } from '../generators/lib/run-flags.js';
 import type { RunFlags } from '../generators/lib/session.js';
 
@@ -17,6 +17,7 @@ export async function runFast(cwd: string, answers: Answers, flags: RunFlags, lo
   }
   applyRun(run, editor, cwd);
   await editor.commit();
+  pruneEmptyDirs(cwd, run);
   for (const line of formatPlan(run.entries)) log(line);
   if (run.summary.conflicts.length) {
     log(`\n${run.summary.conflicts.length} file(s) have conflict markers to resolve:\n${run.summary.conflicts.map((p) => `  ${join(p)}`).join('\n')}`);

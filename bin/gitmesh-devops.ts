@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { declarationOf, OPTION_NAMES } from '../generators/lib/options.js';
+import { SERVICE_FLAGS } from '../generators/lib/onboarding.js';
 import { RUN_FLAGS } from '../generators/lib/run-flags.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,7 +19,10 @@ const pkg = JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf
 const COMMANDS: Record<string, string> = {
   generate: 'Generate or regenerate the deployment repo in the current directory (default)',
   upgrade: 'Regenerate with the stored answers after a generator upgrade (three-way merges your edits)',
+  'add-service': 'Onboard a service: Dockerfile, compose, edge route, CI, monitoring, backups and docs in one run',
+  'remove-service': 'Remove an onboarded service (--name) the same way',
 };
+const SERVICE_COMMANDS = new Set(['add-service', 'remove-service']);
 
 function help(): string {
   const lines = [
@@ -33,6 +37,9 @@ function help(): string {
     ...Object.entries(RUN_FLAGS).map(([flag, spec]) => `  --${flag}${spec.type === 'string' ? ' VALUE' : ''}`.padEnd(32) + spec.description),
     `  --output DIR`.padEnd(32) + 'Generate into DIR instead of the current directory',
     `  --help, --version`,
+    '',
+    'add-service / remove-service flags:',
+    ...SERVICE_FLAGS.map((spec) => `  --${spec.flag}${spec.choices ? ` ${spec.choices.join('|')}` : ' VALUE'}`.padEnd(32) + spec.message),
     '',
     'Answers (every question is also a flag; see docs/options.md):',
     ...OPTION_NAMES.filter((name) => !declarationOf(name).hidden).map((name) => {
@@ -53,16 +60,16 @@ interface Parsed {
 
 /** A minimal parser driven by the declarations: --flag value, --flag=value, --flag, --no-flag. */
 function parseArgs(argv: string[]): Parsed {
+  const command = argv[0] !== undefined && argv[0] in COMMANDS ? argv[0] : 'generate';
+  const serviceFlags = SERVICE_COMMANDS.has(command) ? SERVICE_FLAGS.map((spec) => spec.flag) : [];
   const booleans = new Set<string>([...OPTION_NAMES.filter((n) => declarationOf(n).type === 'boolean').map((n) => declarationOf(n).flag), ...Object.entries(RUN_FLAGS).filter(([, s]) => s.type === 'boolean').map(([f]) => f), 'help', 'version', 'interactive']);
-  const known = new Set<string>([...OPTION_NAMES.map((n) => declarationOf(n).flag), ...Object.keys(RUN_FLAGS), 'help', 'version', 'output', 'interactive']);
+  const known = new Set<string>([...OPTION_NAMES.map((n) => declarationOf(n).flag), ...Object.keys(RUN_FLAGS), ...serviceFlags, 'help', 'version', 'output', 'interactive']);
   const options: Record<string, unknown> = {};
-  let command = 'generate';
   const problems: string[] = [];
-  for (let i = 0; i < argv.length; i += 1) {
+  for (let i = command === 'generate' && argv[0] !== 'generate' ? 0 : 1; i < argv.length; i += 1) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) {
-      if (i === 0 && arg in COMMANDS) command = arg;
-      else problems.push(`unexpected argument "${arg}"`);
+      problems.push(`unexpected argument "${arg}"`);
       continue;
     }
     const [rawName, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -86,7 +93,7 @@ function parseArgs(argv: string[]): Parsed {
 }
 
 async function main(): Promise<void> {
-  const { options } = parseArgs(process.argv.slice(2));
+  const { command, options } = parseArgs(process.argv.slice(2));
   if (options.help) return void process.stdout.write(`${help()}\n`);
   if (options.version) return void process.stdout.write(`${pkg.version}\n`);
   const cwd = resolve(typeof options.output === 'string' ? options.output : process.cwd());
@@ -106,6 +113,13 @@ async function main(): Promise<void> {
     askAnswered: Boolean(options['ask-answered']),
   };
   try {
+    if (SERVICE_COMMANDS.has(command)) {
+      const { answersForServiceChange } = await import('../generators/lib/onboarding.js');
+      const answers = await answersForServiceChange(cwd, command === 'add-service' ? 'add' : 'remove', options);
+      const { runFast } = await import('./fast-run.js');
+      process.exitCode = await runFast(cwd, answers, flags);
+      return;
+    }
     const gathered = await gatherAnswers(cwd, flags, cliAnswers);
     const resolution = resolveOrThrow(gathered.raw, gathered.useDefaults);
     if (resolution.missing.length) {

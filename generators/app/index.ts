@@ -5,7 +5,7 @@
 import Generator from 'yeoman-generator';
 import type { RawAnswers } from '../lib/answers.js';
 import { declarationOf, OPTION_NAMES, type Answers } from '../lib/options.js';
-import { applyRun, EXIT_CONFLICTS, formatPlan, planRun, type PlannedRun } from '../lib/pipeline.js';
+import { applyRun, EXIT_CONFLICTS, formatPlan, planRun, pruneEmptyDirs, type PlannedRun } from '../lib/pipeline.js';
 import { questionFor } from '../lib/prompts.js';
 import { RUN_FLAGS, assertCleanTree, printDryRun, type RunFlagName } from '../lib/run-flags.js';
 import { gatherAnswers, missingMessage, resolveOrThrow, UsageError, type RunFlags } from '../lib/session.js';
@@ -89,6 +89,7 @@ export default class GitmeshDevopsGenerator extends Generator {
 
   end(): void {
     if (!this.planned || runFlags(this.options).dryRun) return;
+    pruneEmptyDirs(this.destinationRoot(), this.planned);
     for (const line of formatPlan(this.planned.entries)) this.log(line);
     if (this.planned.summary.conflicts.length) {
       this.log(`\n${this.planned.summary.conflicts.length} file(s) have conflict markers to resolve:\n${this.planned.summary.conflicts.map((p) => `  ${p}`).join('\n')}`);

@@ -3,7 +3,7 @@
  * answers → model → rendered files → plan → writes through a mem-fs editor. Committing the
  * editor to disk is the caller's job (Yeoman does it after the run; the bin does it itself).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MemFsEditor } from 'mem-fs-editor';
@@ -85,7 +85,7 @@ export function planRun(answers: Answers, editor: MemFsEditor, root: string, fla
     force: flags.force ?? false,
     restore: flags.restore ?? false,
   });
-  const manifest = nextManifest(entries, previous, GENERATOR_NAME, GENERATOR_VERSION);
+  const manifest = nextManifest(entries, previous, GENERATOR_NAME, GENERATOR_VERSION, (path) => read(`${BASE_DIR}/${path}`));
   return { entries, summary: summarize(entries), manifest, ...(previous ? { previous } : {}) };
 }
 
@@ -119,4 +119,20 @@ export function formatPlan(entries: readonly PlanEntry[], verbose = false): stri
   return entries
     .filter((entry) => verbose || entry.action !== 'identical')
     .map((entry) => `  ${entry.action.padEnd(15)} ${entry.path}${entry.action === 'identical' ? '' : `  (${entry.reason})`}`);
+}
+
+/** After deletions, remove the directories they left empty (so add-then-remove leaves no trace). */
+export function pruneEmptyDirs(root: string, run: PlannedRun): void {
+  for (const entry of run.entries) {
+    if (entry.action !== 'delete') continue;
+    for (const start of [entry.path, `${BASE_DIR}/${entry.path}`]) {
+      for (let dir = dirname(start); dir !== '.' && dir !== ''; dir = dirname(dir)) {
+        try {
+          rmdirSync(join(root, dir));
+        } catch {
+          break; // not empty, or already gone
+        }
+      }
+    }
+  }
 }

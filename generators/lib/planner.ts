@@ -37,7 +37,10 @@ export interface PlanEntry {
 }
 
 export interface ManifestEntry {
+  /** Hash of the file as this run left it (template output, merged result, or conflict markers). */
   readonly sha256: string;
+  /** Hash of the template output: the merge base the next run compares the user's file against. */
+  readonly template: string;
 }
 
 export interface Manifest {
@@ -73,7 +76,8 @@ export function plan(input: PlanInput): PlanEntry[] {
     if (desiredPaths.has(path)) continue;
     const disk = input.readDisk(path);
     if (disk === undefined) continue;
-    const unchanged = sha256(disk) === input.previous!.files[path]!.sha256;
+    const base = input.readBase(path);
+    const unchanged = base !== undefined ? disk === base : sha256(disk) === input.previous!.files[path]!.template;
     entries.push(
       unchanged
         ? { path, action: 'delete', before: disk, reason: 'no longer generated and never edited' }
@@ -97,8 +101,10 @@ function planFile(file: DesiredFile, input: PlanInput): PlanEntry {
   if (disk === content) return { ...common, action: 'identical', before: disk, reason: 'up to date' };
   if (file.policy === 'create-once') return { ...common, action: 'keep', before: disk, reason: 'created once, then yours' };
   if (input.force || resolution === 'force') return { ...common, action: 'force', write: content, before: disk, reason: 'forced; your version is backed up' };
-  if (previous && sha256(disk) === previous.sha256) return { ...common, action: 'update', write: content, before: disk, reason: 'generated file, not edited' };
   const base = previous ? input.readBase(path) : undefined;
+  // Unedited means: the file is still exactly what the templates produced last time.
+  const pristine = base !== undefined ? disk === base : previous !== undefined && sha256(disk) === previous.template;
+  if (pristine) return { ...common, action: 'update', write: content, before: disk, reason: 'generated file, not edited' };
   if (base !== undefined && base === content) return { ...common, action: 'keep', before: disk, reason: 'your edit; the template did not change' };
   // No base: a file we never generated is in the way, so everything differing conflicts.
   const merged = mergeThreeWay(disk, base ?? '', content, path);
@@ -128,15 +134,19 @@ export function mergeThreeWay(ours: string, base: string, theirs: string, label:
   return { text: out.join('\n') + (out.length ? trailing : ''), conflicts };
 }
 
-/** The manifest after applying a plan: what was written now, or what was recorded before for files left alone. */
-export function nextManifest(entries: readonly PlanEntry[], previous: Manifest | undefined, generator: string, version: string): Manifest {
+/** The manifest after applying a plan: per file, what is on disk now and which template output it derives from. */
+export function nextManifest(entries: readonly PlanEntry[], previous: Manifest | undefined, generator: string, version: string, readBase: (path: string) => string | undefined = () => undefined): Manifest {
   const files: Record<string, ManifestEntry> = {};
   for (const entry of entries) {
+    if (entry.action === 'delete') continue;
     const before = previous?.files[entry.path];
-    if (entry.write !== undefined) files[entry.path] = { sha256: sha256(entry.write) };
-    else if (entry.action === 'identical') files[entry.path] = { sha256: sha256(entry.before!) };
-    else if (entry.action === 'delete') continue;
-    else if (before) files[entry.path] = before;
+    const base = nextBase(entry, readBase(entry.path));
+    const onDisk = entry.write ?? entry.before;
+    if (onDisk === undefined || base === undefined) {
+      if (before) files[entry.path] = before;
+      continue;
+    }
+    files[entry.path] = { sha256: sha256(onDisk), template: sha256(base) };
   }
   const sorted = Object.fromEntries(Object.keys(files).sort().map((key) => [key, files[key]!]));
   return { generator, version, files: sorted };
@@ -145,7 +155,9 @@ export function nextManifest(entries: readonly PlanEntry[], previous: Manifest |
 /** The merge base to store for next time: the template output for files we manage, else the old base. */
 export function nextBase(entry: PlanEntry, oldBase: string | undefined): string | undefined {
   if (entry.action === 'delete') return undefined;
-  if (entry.action === 'keep' || entry.action === 'skip' || entry.action === 'deleted-by-user' || entry.action === 'kept-removed') return oldBase;
+  if (entry.action === 'skip' || entry.action === 'deleted-by-user' || entry.action === 'kept-removed') return oldBase;
+  // A create-once file keeps the base it was created from; every other managed file moves to the new output.
+  if (entry.action === 'keep' && entry.reason.startsWith('created once')) return oldBase ?? entry.base;
   return entry.base;
 }
 
