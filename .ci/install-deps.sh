@@ -28,6 +28,7 @@ REQUIRED=(
   curl
   openssl
   util-linux               # flock
+  time                     # GNU time: peak RSS in npm run bench
   git
 )
 OPTIONAL=(age)             # installed when the archive has it
