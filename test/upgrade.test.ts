@@ -200,7 +200,7 @@ describe('onboarding a service (issue #7)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'gitmesh-onboard-'));
     assert.equal((await execa('node', [BIN, '--defaults'], { cwd: dir })).exitCode, 0);
     const before = await treeOf(dir);
-    const add = await execa('node', [BIN, 'add-service', '--name', 'billing', '--kind', 'node-api', '--source', 'services/apps/billing', '--port', '9100', '--health-path', '/healthz', '--route', '/billing/', '--needs', 'postgres,redis', '--env', 'BILLING_PLAN', '--secrets', 'billing_token', '--replicas', '2'], { cwd: dir, reject: false });
+    const add = await execa('node', [BIN, 'add-service', '--name', 'billing', '--kind', 'node-api', '--source', 'services/apps/billing', '--port', '9100', '--health-path', '/healthz', '--route', '/billing/', '--needs', 'postgres,redis', '--env-vars', 'BILLING_PLAN', '--secrets', 'billing_token', '--replicas', '2'], { cwd: dir, reject: false });
     assert.equal(add.exitCode, 0, add.stderr);
     const after = await treeOf(dir);
     assert.ok(after.has('docker/billing/Dockerfile') && after.has('docker/billing/Dockerfile.dockerignore'));

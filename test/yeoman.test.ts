@@ -11,6 +11,7 @@ import { generate } from './support/generate.js';
 import { treeOf } from './support/tree.js';
 
 const GENERATOR = join(process.cwd(), 'dist/generators/app/index.js');
+const SERVICE = join(process.cwd(), 'dist/generators/service/index.js');
 
 describe('yo gitmesh-devops (Yeoman environment)', () => {
   it('--defaults writes exactly what the bin writes', async () => {
@@ -58,5 +59,24 @@ describe('yo gitmesh-devops (Yeoman environment)', () => {
       .withOptions(<Record<string, unknown>>{ defaults: true, allowDirty: true, domain: 'bad domain', 'backup-schedule': '* * *' });
     await assert.rejects(context, /--domain.*\n.*--backup-schedule/s);
     assert.deepEqual(await readdir(context.targetDirectory!), []);
+  });
+
+  it('yo gitmesh-devops:service onboards a service and --remove takes it out again', async () => {
+    const first = { cwd: (await generate({})).dir };
+    const before = await treeOf(first.cwd);
+    await helpers
+      .run(SERVICE, { namespace: 'gitmesh-devops:service' })
+      .cd(first.cwd)
+      .withOptions(<Record<string, unknown>>{ name: 'ledger', kind: 'node-worker', source: 'services/apps/ledger', needs: 'postgres', 'allow-dirty': true });
+    const added = await treeOf(first.cwd);
+    assert.ok(added.has('docker/ledger/Dockerfile'));
+    assert.match(added.get('compose.yaml')!, /^ {2}ledger:$/m);
+    await helpers
+      .run(SERVICE, { namespace: 'gitmesh-devops:service' })
+      .cd(first.cwd)
+      .withOptions(<Record<string, unknown>>{ name: 'ledger', remove: true, 'allow-dirty': true });
+    const removed = await treeOf(first.cwd);
+    assert.deepEqual([...removed.keys()].sort(), [...before.keys()].sort());
+    for (const [path, text] of before) assert.equal(removed.get(path), text, path);
   });
 });

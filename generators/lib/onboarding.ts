@@ -27,7 +27,7 @@ export const SERVICE_FLAGS: readonly ServiceFlag[] = [
   { flag: 'replicas', key: 'replicas', message: 'Replicas', type: 'number' },
   { flag: 'size', key: 'size', message: 'Size class', type: 'string', choices: ['light', 'standard', 'heavy'] },
   { flag: 'needs', key: 'needs', message: `Data services it needs (comma separated: ${DATA_NEEDS.join(', ')})`, type: 'list' },
-  { flag: 'env', key: 'env', message: 'Environment variables it needs (comma separated, set in .env)', type: 'list' },
+  { flag: 'env-vars', key: 'env', message: 'Environment variables it needs (comma separated, set in .env)', type: 'list' },
   { flag: 'secrets', key: 'secrets', message: 'Secrets it needs (comma separated, created by make secrets)', type: 'list' },
 ];
 
@@ -35,7 +35,7 @@ export const SERVICE_FLAGS: readonly ServiceFlag[] = [
 export function serviceFromFlags(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const spec of SERVICE_FLAGS) {
-    const value = values[spec.flag] ?? values[spec.key];
+    const value = values[spec.flag];
     if (value === undefined || value === '') continue;
     if (spec.type === 'list') out[spec.key] = Array.isArray(value) ? value : String(value).split(',').map((s) => s.trim()).filter(Boolean);
     else if (spec.type === 'number') out[spec.key] = Number(value);

@@ -22,7 +22,9 @@ export default class ServiceGenerator extends Generator {
 
   async prompting(): Promise<void> {
     const options = this.options as Record<string, unknown>;
-    const values: Record<string, unknown> = { ...options };
+    // Only our declared flags: Yeoman's own options (env, resolved, ...) must not leak into the service.
+    const values: Record<string, unknown> = Object.fromEntries(SERVICE_FLAGS.flatMap((spec) => (options[spec.flag] === undefined ? [] : [[spec.flag, options[spec.flag]]])));
+    if (options.remove) values.name ??= options.name;
     const interactive = options.interactive ?? process.stdin.isTTY;
     const needed = options.remove ? SERVICE_FLAGS.filter((s) => s.flag === 'name') : SERVICE_FLAGS;
     for (const spec of needed) {
