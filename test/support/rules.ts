@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 
 type Doc = Record<string, any>;
 
-const PINNED = /^[a-z0-9.\/-]+(?::\d+\/[a-z0-9.\/-]+)?:(?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]*\d[A-Za-z0-9._-]*$/;
+const PINNED = /^[a-z0-9._\/-]+(?::\d+\/[a-z0-9._\/-]+)?:(?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]*\d[A-Za-z0-9._-]*$/;
 /** Images we build carry a tag variable that deploys set to a SHA or release; anything else must be an exact version. */
 const BUILT_TAG = /:\$\{GITMESH_IMAGE_TAG:\?[^}]*\}$/;
 
