@@ -448,8 +448,8 @@ const VOLUMES: readonly Volume[] = [
   { name: 'container-health-metrics', description: 'Container health textfile metrics (node-exporter)' },
 ];
 
-/** Compose files of a stack run with monitoring. */
-const DC = '$(COMPOSE) -f compose.yaml -f compose.monitoring.yaml';
+/** The Makefile's compose command: compose.yaml + compose.monitoring.yaml (COMPOSE_FILES may add compose.tracing.yaml). */
+const DC = '$(DC)';
 const PROMTOOL = (image: string): string =>
   `docker run --rm --entrypoint promtool -v "$(CURDIR)/config/prometheus:/etc/prometheus:ro" ${image}`;
 
