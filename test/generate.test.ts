@@ -38,7 +38,7 @@ export async function validateRepo(dir: string): Promise<string[]> {
   // A host's .env: the example with every blank (operator-supplied) value filled in.
   const example = await readFile(join(dir, '.env.example'), 'utf8');
   await writeFile(join(dir, '.env'), example.replace(/^([A-Z_]+)=$/gm, '$1=placeholder.internal'));
-  const files = ['compose.yaml', 'compose.override.yaml', 'compose.monitoring.yaml'];
+  const files = ['compose.yaml', 'compose.override.yaml', 'compose.monitoring.yaml', 'compose.tracing.yaml'];
   const present: string[] = [];
   for (const file of files) {
     let text: string;
@@ -50,7 +50,8 @@ export async function validateRepo(dir: string): Promise<string[]> {
     present.push(file);
     const doc = parseCompose(text);
     problems.push(...composeSchemaErrors(doc).map((p) => `${file}: schema: ${p}`));
-    if (file !== 'compose.override.yaml') {
+    // The override and the tracing file only add keys to services defined in compose.yaml.
+    if (file !== 'compose.override.yaml' && file !== 'compose.tracing.yaml') {
       problems.push(...composeRuleProblems(doc, file === 'compose.yaml' ? { publishers: ['nginx'] } : { loopbackPortsOnly: true }).map((p) => `${file}: ${p}`));
     }
   }

@@ -1,8 +1,16 @@
 /** Repo plumbing: Makefile, secrets script, ignore files, editor config, env example, submodule. */
+import type { DeploymentModel } from '../model.js';
 import type { Manifest } from './types.js';
 
+/** The compose files a production host runs together (the development override is not one of them). */
+export function productionComposeFiles(model: DeploymentModel): string[] {
+  const monitoring = model.composeServices.some((svc) => svc.file === 'monitoring');
+  // compose.tracing.yaml adds the OTLP variables to the app services when the collector runs.
+  return ['compose.yaml', ...(monitoring ? ['compose.monitoring.yaml', 'compose.tracing.yaml'] : [])];
+}
+
 export const baseFiles: Manifest = (model) => [
-  { path: 'Makefile', template: 'Makefile.ejs', locals: { monitoringFile: model.composeServices.some((svc) => svc.file === 'monitoring') } },
+  { path: 'Makefile', template: 'Makefile.ejs', locals: { composeFiles: productionComposeFiles(model) } },
   { path: 'scripts/generate-secrets.sh', template: 'scripts/generate-secrets.sh.ejs', executable: true },
   { path: '.gitignore', template: 'gitignore.ejs' },
   { path: '.editorconfig', template: 'editorconfig.ejs' },
