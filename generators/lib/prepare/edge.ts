@@ -1,7 +1,473 @@
-/** Edge concern: what it adds to the deployment model. */
-import type { Contribution, DeploymentModel } from '../model.js';
+/**
+ * Edge concern: the nginx reverse proxy in front of every routed service (TLS, security headers,
+ * compression, caching, WebSockets, rate limits, JSON access logs, stub_status), plus certbot in
+ * `letsencrypt` mode.
+ *
+ * Container layout (the nginx config is written against it, with relative paths only, so tests can
+ * mirror it under a temp dir and run the generated files unchanged):
+ *   /etc/nginx/edge/        ./config/nginx (read-only): nginx.conf, snippets/, custom/, scripts
+ *   /etc/nginx/mime.types   from the image
+ *   /etc/nginx/tls/         certificates (./certs/edge, the provided files, or the letsencrypt volume)
+ *   /tmp/                   nginx prefix (-p): pid file and temp dirs, on tmpfs
+ * Includes and certificate paths are relative to the config dir (/etc/nginx/edge/); pid and temp
+ * paths are relative to the prefix (/tmp/).
+ */
+import type { ComposeService, Contribution, DeploymentModel, Healthcheck, MakeTarget, Mount, Route, Volume } from '../model.js';
+import { resourcesFor } from '../sizing.js';
+import { APP_GID, IMAGES } from '../versions.js';
+
+/** Ports nginx listens on inside its container (nginx-unprivileged cannot bind below 1024). */
+export const EDGE_PORTS = { http: 8080, https: 8443, status: 8082 } as const;
+
+/**
+ * nginx `stub_status`, served on an internal-only listener: the port is never published, so only
+ * containers on the `edge` network (the metrics exporter) reach it. Monitoring imports this.
+ */
+export const EDGE_STUB_STATUS = { service: 'nginx', network: 'edge', port: EDGE_PORTS.status, path: '/stub_status' } as const;
+
+/** Container health endpoint on the same internal listener. */
+export const EDGE_HEALTH_PATH = '/healthz';
+
+/**
+ * Field names of the edge's JSON access log. `path` is the URI without its query string: query
+ * strings carry tokens (Socket.IO authenticates with `?token=`), so they never reach the logs.
+ */
+export const EDGE_ACCESS_LOG_FIELDS = {
+  status: 'status',
+  requestTime: 'request_time',
+  method: 'request_method',
+  uri: 'path',
+  upstreamTime: 'upstream_response_time',
+} as const;
+
+/** Where things live in the nginx container. */
+export const EDGE_PATHS = {
+  configDir: '/etc/nginx/edge',
+  conf: '/etc/nginx/edge/nginx.conf',
+  tlsDir: '/etc/nginx/tls',
+  prefix: '/tmp/',
+  acmeWebroot: '/var/www/acme',
+  letsencrypt: '/etc/letsencrypt',
+} as const;
+
+/** certbot's certificate lineage name: live/<name>/ in the letsencrypt volume. */
+export const CERT_NAME = 'edge';
+
+/** Per-client request rates (nginx `limit_req`). Bursts are served without delay, then 429. */
+export const RATE_LIMITS = {
+  // The SPA fires a few dozen API calls on load; 20 r/s sustained with a burst of 100 absorbs that.
+  api: { zone: 'edge_api', rate: '20r/s', burst: 100 },
+  // Sign-in, sign-up, password reset: brute-force targets. The API adds its own per-route limits.
+  auth: { zone: 'edge_auth', rate: '30r/m', burst: 10 },
+  // Integrations deliver webhooks in bursts (GitHub redelivery, backfills).
+  webhook: { zone: 'edge_webhook', rate: '50r/s', burst: 200 },
+} as const;
+
+/** Mozilla server-side TLS recommendations (guidelines v5.7), nginx syntax. */
+const TLS_PROFILES = {
+  intermediate: {
+    protocols: 'TLSv1.2 TLSv1.3',
+    ciphers:
+      'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
+  },
+  modern: { protocols: 'TLSv1.3', ciphers: undefined },
+} as const;
+
+const CSP = [
+  "default-src 'self'",
+  "base-uri 'self'",
+  "object-src 'none'",
+  "frame-ancestors 'self'",
+  "form-action 'self'",
+  "script-src 'self'",
+  // Vue components and chart libraries set inline styles.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob: https:",
+  "font-src 'self' data:",
+  // The API and Socket.IO are same-origin; integrations (OAuth, analytics) are https.
+  "connect-src 'self' https: wss:",
+  "frame-src 'self' https:",
+  "worker-src 'self' blob:",
+  "manifest-src 'self'",
+  'upgrade-insecure-requests',
+].join('; ');
+
+const GZIP_TYPES = [
+  'application/javascript',
+  'application/json',
+  'application/manifest+json',
+  'application/xml',
+  'image/svg+xml',
+  'text/css',
+  'text/javascript',
+  'text/plain',
+  'text/xml',
+];
+
+export interface EdgeUpstream {
+  /** nginx upstream name. */
+  readonly name: string;
+  readonly service: string;
+  readonly server: string;
+  readonly keepalive: number;
+  /** Below the upstream's own idle timeout (Node's default is 5 s), so nginx never reuses a closing socket. */
+  readonly keepaliveTimeout: string;
+}
+
+export interface EdgeLocation {
+  readonly comment: string;
+  /** nginx location modifier and path, e.g. `^~ /assets/`. */
+  readonly match: string;
+  /** `proxy_pass` target, e.g. `http://up_api/` (a trailing URI replaces the matched prefix). */
+  readonly proxyPass: string;
+  readonly websocket: boolean;
+  readonly limit?: { readonly zone: string; readonly burst: number };
+  /** Replaces the upstream's Cache-Control (only on cacheable status codes). */
+  readonly cacheControl?: string;
+  readonly readTimeout: string;
+  readonly clientMaxBodySize?: string;
+}
+
+export interface TlsView {
+  readonly mode: 'letsencrypt' | 'provided' | 'self-signed';
+  readonly profile: 'intermediate' | 'modern';
+  readonly protocols: string;
+  readonly ciphers?: string;
+  readonly curves: string;
+  /** Paths relative to the nginx config dir. */
+  readonly certificate: string;
+  readonly key: string;
+  /** OCSP stapling: only for CA-issued certificates that carry an OCSP responder URL. */
+  readonly stapling: boolean;
+  /** Absolute path the cert watcher checksums to reload nginx after a renewal. */
+  readonly watchFile: string;
+}
+
+export interface EdgeView {
+  readonly serverNames: readonly string[];
+  readonly ports: typeof EDGE_PORTS;
+  readonly prefix: string;
+  readonly conf: string;
+  readonly upstreams: readonly EdgeUpstream[];
+  readonly locations: readonly EdgeLocation[];
+  /** No route owns `/`: unmatched paths get a 404 from the edge itself. */
+  readonly rootFallback: boolean;
+  readonly zones: readonly { readonly name: string; readonly rate: string }[];
+  readonly tls: TlsView;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly acme?: { readonly webroot: string };
+  readonly gzipTypes: readonly string[];
+  readonly clientMaxBodySize: string;
+  readonly logFormat: string;
+  readonly stubStatusPath: string;
+  readonly healthPath: string;
+  /** Networks allowed on the internal listener (Docker bridge networks are private ranges). */
+  readonly statusAllow: readonly string[];
+  readonly certbot?: CertbotView;
+}
+
+export interface CertbotView {
+  readonly certName: string;
+  readonly domains: readonly string[];
+  readonly email: string;
+  readonly webroot: string;
+  readonly dir: string;
+  readonly nginxProbe: string;
+  readonly gid: number;
+}
+
+const upstreamName = (service: string): string => `up_${service.replace(/[^A-Za-z0-9]/g, '_')}`;
+
+function tlsView(model: DeploymentModel): TlsView {
+  const { tlsMode, tlsProfile } = model.answers;
+  const profile = TLS_PROFILES[tlsProfile];
+  const dir = tlsMode === 'letsencrypt' ? '../tls/current' : '../tls';
+  return {
+    mode: tlsMode,
+    profile: tlsProfile,
+    protocols: profile.protocols,
+    ...(profile.ciphers ? { ciphers: profile.ciphers } : {}),
+    curves: 'X25519:prime256v1:secp384r1',
+    certificate: `${dir}/fullchain.pem`,
+    key: `${dir}/privkey.pem`,
+    // Let's Encrypt stopped OCSP in 2025 (no responder URL in its certificates); a development CA has none.
+    stapling: tlsMode === 'provided',
+    watchFile: `${EDGE_PATHS.tlsDir}/${tlsMode === 'letsencrypt' ? 'current/' : ''}fullchain.pem`,
+  };
+}
+
+function securityHeaders(model: DeploymentModel): [string, string][] {
+  const { hstsMaxAge, hstsPreload } = model.answers;
+  // Preload requires includeSubDomains; without preload, other subdomains keep their own policy.
+  const hsts = hstsMaxAge > 0 && hstsPreload ? `max-age=${hstsMaxAge}; includeSubDomains; preload` : `max-age=${hstsMaxAge}`;
+  return [
+    ['Strict-Transport-Security', hsts],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-Frame-Options', 'SAMEORIGIN'],
+    ['Referrer-Policy', 'strict-origin-when-cross-origin'],
+    ['Permissions-Policy', 'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()'],
+    ['Content-Security-Policy', CSP],
+  ];
+}
+
+/** Locations for one route, longest path first (nginx picks the longest matching prefix anyway). */
+function routeLocations(route: Route, model: DeploymentModel): EdgeLocation[] {
+  const upstream = upstreamName(route.service);
+  const base = `http://${upstream}${route.stripPrefix ? '/' : ''}`;
+  const limit = route.rateLimit === 'none' ? undefined : { zone: RATE_LIMITS[route.rateLimit].zone, burst: RATE_LIMITS[route.rateLimit].burst };
+  const svc = model.services.find((s) => s.name === route.service);
+  const out: EdgeLocation[] = [];
+  if (route.websocket) {
+    // Socket.IO (transport: websocket) at <path>socket.io/: upgrade, long-lived, unbuffered.
+    out.push({
+      comment: `${route.service}: Socket.IO WebSocket endpoint`,
+      match: `${route.path}socket.io/`,
+      proxyPass: route.stripPrefix ? `${base}socket.io/` : base,
+      websocket: true,
+      ...(limit ? { limit } : {}),
+      readTimeout: '1h',
+    });
+  }
+  if (route.service === 'api' && route.rateLimit === 'api') {
+    out.push({
+      comment: `${route.service}: sign-in, sign-up and password reset (stricter rate limit)`,
+      match: `${route.path}auth/`,
+      proxyPass: route.stripPrefix ? `${base}auth/` : base,
+      websocket: false,
+      limit: { zone: RATE_LIMITS.auth.zone, burst: RATE_LIMITS.auth.burst },
+      readTimeout: '60s',
+    });
+  }
+  if (svc?.kind === 'static-frontend') {
+    // Vite writes content-hashed files to /assets/: a changed file gets a new name, so cache forever.
+    out.push({
+      comment: `${route.service}: content-hashed build assets`,
+      match: `^~ ${route.path}assets/`,
+      proxyPass: route.stripPrefix ? `${base}assets/` : base,
+      websocket: false,
+      cacheControl: 'public, max-age=31536000, immutable',
+      readTimeout: '60s',
+    });
+  }
+  out.push({
+    comment: `${route.service}: ${svc?.description ?? route.service}`,
+    match: route.path,
+    proxyPass: base,
+    websocket: false,
+    ...(limit ? { limit } : {}),
+    // index.html and SPA deep links must be revalidated so a deploy is picked up at once.
+    ...(svc?.kind === 'static-frontend' ? { cacheControl: 'no-cache' } : {}),
+    readTimeout: '60s',
+    // GitHub delivers webhook payloads up to 25 MB.
+    ...(route.rateLimit === 'webhook' ? { clientMaxBodySize: '25m' } : {}),
+  });
+  return out;
+}
+
+function logFormat(): string {
+  const fields: [string, string, boolean][] = [
+    ['time', '$time_iso8601', false],
+    ['remote_addr', '$remote_addr', false],
+    ['request_id', '$edge_request_id', false],
+    ['host', '$host', false],
+    [EDGE_ACCESS_LOG_FIELDS.method, '$request_method', false],
+    [EDGE_ACCESS_LOG_FIELDS.uri, '$uri', false],
+    ['protocol', '$server_protocol', false],
+    [EDGE_ACCESS_LOG_FIELDS.status, '$status', true],
+    ['body_bytes_sent', '$body_bytes_sent', true],
+    [EDGE_ACCESS_LOG_FIELDS.requestTime, '$request_time', true],
+    ['upstream_addr', '$upstream_addr', false],
+    ['upstream_status', '$upstream_status', false],
+    [EDGE_ACCESS_LOG_FIELDS.upstreamTime, '$upstream_response_time', false],
+    ['tls_protocol', '$ssl_protocol', false],
+    ['http_referer', '$http_referer', false],
+    ['http_user_agent', '$http_user_agent', false],
+  ];
+  return `{${fields.map(([name, variable, numeric]) => (numeric ? `"${name}":${variable}` : `"${name}":"${variable}"`)).join(',')}}`;
+}
+
+/** Everything the nginx templates print, decided here. */
+export function edgeView(model: DeploymentModel): EdgeView {
+  const routed = [...new Set(model.routes.map((route) => route.service))];
+  const upstreams: EdgeUpstream[] = routed.map((service) => {
+    const route = model.routes.find((r) => r.service === service)!;
+    const svc = model.services.find((s) => s.name === service);
+    return {
+      name: upstreamName(service),
+      service,
+      server: `${service}:${route.port}`,
+      keepalive: 32,
+      keepaliveTimeout: svc?.kind === 'static-frontend' ? '60s' : '4s',
+    };
+  });
+  const letsencrypt = model.answers.tlsMode === 'letsencrypt';
+  const locations = model.routes.flatMap((route) => routeLocations(route, model));
+  return {
+    serverNames: model.project.serverNames,
+    ports: EDGE_PORTS,
+    prefix: EDGE_PATHS.prefix,
+    conf: EDGE_PATHS.conf,
+    upstreams,
+    locations,
+    rootFallback: !model.routes.some((route) => route.path === '/'),
+    zones: Object.values(RATE_LIMITS)
+      .filter((limit) => locations.some((location) => location.limit?.zone === limit.zone))
+      .map(({ zone, rate }) => ({ name: zone, rate })),
+    tls: tlsView(model),
+    headers: securityHeaders(model),
+    ...(letsencrypt ? { acme: { webroot: EDGE_PATHS.acmeWebroot } } : {}),
+    gzipTypes: GZIP_TYPES,
+    clientMaxBodySize: '10m',
+    logFormat: logFormat(),
+    stubStatusPath: EDGE_STUB_STATUS.path,
+    healthPath: EDGE_HEALTH_PATH,
+    statusAllow: ['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
+    ...(letsencrypt
+      ? {
+          certbot: {
+            certName: CERT_NAME,
+            domains: model.project.serverNames,
+            email: model.answers.acmeEmail,
+            webroot: EDGE_PATHS.acmeWebroot,
+            dir: EDGE_PATHS.letsencrypt,
+            nginxProbe: `http://nginx:${EDGE_PORTS.http}/.well-known/acme-challenge/`,
+            gid: APP_GID,
+          },
+        }
+      : {}),
+  };
+}
+
+// --------------------------------------------------------------------------------------------- compose
+
+const NGINX_HEALTH: Healthcheck = {
+  test: ['CMD', 'wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${EDGE_PORTS.status}${EDGE_HEALTH_PATH}`],
+  interval: '15s',
+  timeout: '5s',
+  retries: 3,
+  startPeriod: '10s',
+  proves: 'the nginx master and workers run with a loaded configuration and accept connections (not that upstreams are up)',
+};
+
+const CERTBOT_HEALTH: Healthcheck = {
+  test: ['CMD-SHELL', `test -s ${EDGE_PATHS.letsencrypt}/current/fullchain.pem`],
+  interval: '10s',
+  timeout: '5s',
+  retries: 3,
+  startPeriod: '30s',
+  proves: 'a certificate (the bootstrap one until Let\'s Encrypt has issued) exists for nginx to load',
+};
+
+function tlsMounts(model: DeploymentModel): Mount[] {
+  switch (model.answers.tlsMode) {
+    case 'letsencrypt':
+      return [{ type: 'volume', source: 'letsencrypt', target: EDGE_PATHS.tlsDir, readOnly: true }, { type: 'volume', source: 'acme-webroot', target: EDGE_PATHS.acmeWebroot, readOnly: true }];
+    case 'provided':
+      return [
+        { type: 'bind', source: model.answers.tlsCertPath, target: `${EDGE_PATHS.tlsDir}/fullchain.pem`, readOnly: true },
+        { type: 'bind', source: model.answers.tlsKeyPath, target: `${EDGE_PATHS.tlsDir}/privkey.pem`, readOnly: true },
+      ];
+    case 'self-signed':
+      return [{ type: 'bind', source: './certs/edge', target: EDGE_PATHS.tlsDir, readOnly: true }];
+  }
+}
+
+function nginxService(model: DeploymentModel): ComposeService {
+  const letsencrypt = model.answers.tlsMode === 'letsencrypt';
+  const routed = [...new Set(model.routes.map((route) => route.service))];
+  return {
+    name: 'nginx',
+    file: 'main',
+    description: 'Edge proxy: TLS, security headers, compression, caching, WebSockets and rate limits (the only published ports)',
+    tier: 'edge',
+    image: IMAGES.nginxUnprivileged,
+    profiles: [],
+    entrypoint: ['/bin/sh', `${EDGE_PATHS.configDir}/docker-entrypoint.sh`],
+    user: '101:101',
+    environment: [['EDGE_CERT_CHECK_INTERVAL', '300']],
+    secrets: [],
+    networks: ['edge'],
+    mounts: [{ type: 'bind', source: './config/nginx', target: EDGE_PATHS.configDir, readOnly: true }, ...tlsMounts(model)],
+    tmpfs: ['/tmp:size=64m', '/var/cache/nginx:size=8m'],
+    ports: [`80:${EDGE_PORTS.http}`, `443:${EDGE_PORTS.https}`],
+    devPorts: [],
+    healthcheck: NGINX_HEALTH,
+    // Upstream host names are resolved when nginx loads its config: the containers must exist.
+    dependsOn: [
+      ...routed.map((name) => ({ name, condition: 'service_started' as const })),
+      ...(letsencrypt ? [{ name: 'certbot', condition: 'service_healthy' as const }] : []),
+    ],
+    resources: resourcesFor(model.answers.sizeProfile, 'light'),
+    capAdd: [],
+    readOnly: true,
+    replicas: 1,
+    stopGracePeriod: '30s',
+    ulimits: [{ name: 'nofile', soft: 65536, hard: 65536 }],
+    // Private keys are group-readable by the shared group (make certs / certbot set it).
+    groupAdd: [String(APP_GID)],
+    restart: 'unless-stopped',
+  };
+}
+
+function certbotService(model: DeploymentModel): ComposeService {
+  return {
+    name: 'certbot',
+    file: 'main',
+    description: "Let's Encrypt ACME client (webroot): bootstrap certificate on first start, issue, renew twice a day",
+    tier: 'edge',
+    image: IMAGES.certbot,
+    profiles: [],
+    entrypoint: ['/bin/sh', '/usr/local/bin/certbot-edge'],
+    environment: [['ACME_STAGING', '${ACME_STAGING:-0}']],
+    secrets: [],
+    networks: ['edge'],
+    mounts: [
+      { type: 'bind', source: './config/nginx/certbot.sh', target: '/usr/local/bin/certbot-edge', readOnly: true },
+      { type: 'volume', source: 'letsencrypt', target: EDGE_PATHS.letsencrypt, readOnly: false },
+      { type: 'volume', source: 'acme-webroot', target: EDGE_PATHS.acmeWebroot, readOnly: false },
+    ],
+    tmpfs: ['/tmp:size=16m', '/var/lib/letsencrypt:size=16m', '/var/log/letsencrypt:size=16m'],
+    ports: [],
+    devPorts: [],
+    healthcheck: CERTBOT_HEALTH,
+    dependsOn: [],
+    resources: resourcesFor(model.answers.sizeProfile, 'tiny'),
+    // Runs as root in its own volume; CHOWN lets it hand the private key to the shared group.
+    capAdd: ['CHOWN'],
+    readOnly: true,
+    replicas: 1,
+    stopGracePeriod: '10s',
+    ulimits: [],
+    restart: 'unless-stopped',
+  };
+}
+
+function makeTargets(model: DeploymentModel): MakeTarget[] {
+  const nginxArgs = `-p ${EDGE_PATHS.prefix} -c ${EDGE_PATHS.conf}`;
+  return [
+    ...(model.answers.tlsMode === 'self-signed' ? [{ name: 'certs', help: 'Create a development CA and an edge certificate signed by it (certs/)', recipe: ['./scripts/make-certs.sh'] }] : []),
+    { name: 'edge-test', help: 'Check the edge proxy configuration inside the running nginx container', recipe: [`$(DC) exec nginx nginx -t ${nginxArgs}`] },
+    { name: 'edge-reload', help: 'Re-read the edge configuration (and re-resolve upstreams) without dropping connections', recipe: [`$(DC) exec nginx nginx -t ${nginxArgs}`, `$(DC) exec nginx nginx -s reload ${nginxArgs}`] },
+    ...(model.answers.tlsMode === 'letsencrypt'
+      ? [{ name: 'certs-status', help: "Show the Let's Encrypt certificate and its expiry", recipe: ['$(DC) exec certbot certbot certificates'] }]
+      : []),
+  ];
+}
 
 export function edgeContribution(model: DeploymentModel): Contribution {
-  void model;
-  return {};
+  const letsencrypt = model.answers.tlsMode === 'letsencrypt';
+  const volumes: Volume[] = letsencrypt
+    ? [
+        { name: 'letsencrypt', description: "Let's Encrypt account key, certificates and renewal config (back it up)" },
+        { name: 'acme-webroot', description: 'ACME HTTP-01 challenge files, written by certbot and served by nginx' },
+      ]
+    : [];
+  return {
+    services: [nginxService(model), ...(letsencrypt ? [certbotService(model)] : [])],
+    volumes,
+    makeTargets: makeTargets(model),
+    docs: [{ path: 'docs/edge.md', title: 'Edge proxy runbook: TLS certificates, renewal, TLS modes, adding a route' }],
+    gitignore: model.answers.tlsMode === 'self-signed' ? ['/certs/'] : [],
+    env: letsencrypt ? [['ACME_STAGING', '0', "1: get certificates from Let's Encrypt's staging CA (for trying out; browsers do not trust them)"]] : [],
+  };
 }

@@ -1,0 +1,92 @@
+/**
+ * Edge proxy throughput (issue 3): wrk on loopback, 64 keepalive connections, against
+ *   1. the upstream directly (plain HTTP, a Node stand-in for the frontend),
+ *   2. the generated nginx config over HTTPS (upstream keepalive on),
+ *   3. a naive HTTPS proxy config (no upstream keepalive: one upstream connection per request),
+ * all in one run, inside a private network namespace (see test/support/edge-lab.ts).
+ * Target: the generated config reaches at least 0.8x the direct throughput.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generate } from '../test/support/generate.js';
+import { edgeTree, openLab, startEdge, stop, upstreamHosts, waitUntil, type Lab } from '../test/support/edge-lab.js';
+import { requireTool } from '../test/support/validators.js';
+
+const CONNECTIONS = 64;
+const THREADS = 2;
+const SECONDS = Number(process.env.EDGE_BENCH_SECONDS ?? 8);
+
+interface Measurement {
+  readonly rps: number;
+  readonly latency: string;
+  readonly errors: string;
+}
+
+async function wrk(lab: Lab, url: string): Promise<Measurement> {
+  // Warm up (TLS sessions, upstream keepalive pool, JIT), then measure.
+  await lab.run('wrk', ['-t', String(THREADS), '-c', String(CONNECTIONS), '-d', '2s', url], { timeout: 30000 });
+  const r = await lab.run('wrk', ['-t', String(THREADS), '-c', String(CONNECTIONS), '-d', `${SECONDS}s`, url], { timeout: (SECONDS + 30) * 1000 });
+  if (r.exitCode !== 0) throw new Error(`wrk ${url} failed: ${r.stderr}`);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
+  const latency = /Latency\s+(\S+)/.exec(r.stdout)?.[1] ?? '?';
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1];
+  const socket = /Socket errors:([^\n]+)/.exec(r.stdout)?.[1]?.trim();
+  return { rps, latency, errors: [non2xx ? `${non2xx} non-2xx` : '', socket ? `socket errors: ${socket}` : ''].filter(Boolean).join('; ') || 'none' };
+}
+
+/** The baseline: what a minimal hand-written proxy config does (HTTP/1.0 upstream, no keepalive). */
+function naiveConfig(tls: string): string {
+  return `daemon off;
+worker_processes auto;
+pid naive.pid;
+error_log stderr warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path client_temp;
+    proxy_temp_path proxy_temp;
+    fastcgi_temp_path fastcgi_temp;
+    uwsgi_temp_path uwsgi_temp;
+    scgi_temp_path scgi_temp;
+    server {
+        listen 8443 ssl;
+        ssl_certificate ${tls}/fullchain.pem;
+        ssl_certificate_key ${tls}/privkey.pem;
+        location / {
+            proxy_set_header Host $host;
+            proxy_pass http://frontend:8081;
+        }
+    }
+}
+`;
+}
+
+export async function run(): Promise<string[]> {
+  requireTool('wrk');
+  const gen = await generate({ tlsMode: 'self-signed', monitoring: false, services: ['api', 'frontend'] });
+  const tree = await edgeTree(gen);
+  const lab = await openLab(upstreamHosts(gen.model));
+  try {
+    const edge = await startEdge(lab, tree, gen.model);
+    const direct = await wrk(lab, 'http://[::1]:8081/bench');
+    const generated = await wrk(lab, 'https://127.0.0.1:8443/bench');
+    await stop(edge.nginx);
+    const naiveConf = join(tree.root, 'naive.conf');
+    await writeFile(naiveConf, naiveConfig(join(tree.root, 'etc/nginx/tls')));
+    lab.start('nginx', ['-p', `${tree.prefix}/`, '-c', naiveConf, '-e', 'stderr']);
+    await waitUntil('the naive nginx', async () => (await lab.run('curl', ['-skf', '-o', '/dev/null', 'https://127.0.0.1:8443/bench'])).exitCode === 0);
+    const naive = await wrk(lab, 'https://127.0.0.1:8443/bench');
+    const row = (name: string, m: Measurement): string =>
+      `  ${name.padEnd(44)} ${m.rps.toFixed(0).padStart(8)} req/s  avg latency ${m.latency.padStart(8)}  ${(m.rps / direct.rps).toFixed(2)}x direct  errors: ${m.errors}`;
+    const ratio = generated.rps / direct.rps;
+    return [
+      `edge proxy: wrk, ${THREADS} threads, ${CONNECTIONS} keepalive connections, ${SECONDS} s each, loopback in a private netns`,
+      row('direct upstream (HTTP, Node stand-in)', direct),
+      row('generated nginx config (HTTPS, upstream keepalive)', generated),
+      row('naive nginx config (HTTPS, no upstream keepalive)', naive),
+      `  generated/direct ${ratio.toFixed(2)} (target >= 0.80: ${ratio >= 0.8 ? 'met' : 'NOT met'}); generated/naive ${(generated.rps / naive.rps).toFixed(2)}`,
+    ];
+  } finally {
+    await lab.close();
+  }
+}
