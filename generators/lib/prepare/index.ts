@@ -10,10 +10,11 @@ import { appSpecs, buildAppService } from './app-services.js';
 import { backupContribution } from './backup.js';
 import { edgeContribution } from './edge.js';
 import { buildInfra } from './infra.js';
+import { kubernetesContribution } from './kubernetes-contribution.js';
 import { monitoringContribution } from './monitoring.js';
 
 /** Concerns that add services, volumes, secrets, images, make targets and docs to the core model, in order. */
-const CONTRIBUTORS: readonly ((model: DeploymentModel) => Contribution)[] = [edgeContribution, backupContribution, monitoringContribution];
+const CONTRIBUTORS: readonly ((model: DeploymentModel) => Contribution)[] = [edgeContribution, backupContribution, monitoringContribution, kubernetesContribution];
 
 const NETWORKS: readonly Network[] = [
   { name: 'edge', internal: false, description: 'Edge proxy and the services it routes to' },

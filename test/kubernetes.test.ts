@@ -1,0 +1,399 @@
+/**
+ * Kubernetes target: every overlay renders with the real `kubectl kustomize` across the option
+ * matrix, every object validates against the Kubernetes API schemas (kubernetes-models, generated
+ * from the upstream OpenAPI spec; cert-manager objects against @kubernetes-models/cert-manager),
+ * and our own properties hold, each checked mechanically against the deployment model.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { RawAnswers } from '../generators/lib/answers.js';
+import type { ComposeService, DeploymentModel } from '../generators/lib/model.js';
+import { execCommand, k8sCpu, k8sMemory } from '../generators/lib/prepare/kubernetes.js';
+import { IMAGES } from '../generators/lib/versions.js';
+import { generate, modelFrom, type Generated } from './support/generate.js';
+import { requireTool, shellcheckErrors } from './support/validators.js';
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; namespace?: string }; [k: string]: any };
+
+const K8S = ['compose', 'kubernetes'];
+const MATRIX: [string, RawAnswers][] = [
+  ['defaults', { targets: K8S }],
+  ['kubernetes only, tls provided', { targets: ['kubernetes'], tlsMode: 'provided' }],
+  ['tls self-signed, small', { targets: K8S, tlsMode: 'self-signed', sizeProfile: 'small' }],
+  ['postgres replica, opensearch cluster, large', { targets: K8S, postgresReplica: true, opensearch: 'cluster', sizeProfile: 'large' }],
+  ['opensearch none, monitoring off, kafka', { targets: K8S, opensearch: 'none', monitoring: false, queue: 'sqs+kafka' }],
+  ['service subset api,frontend', { targets: K8S, services: ['api', 'frontend'] }],
+  ['external data, no temporal', { targets: K8S, postgres: false, redis: false, temporal: false, opensearch: 'none' }],
+  [
+    'custom service',
+    {
+      targets: K8S,
+      customServices: [{ name: 'hooks', kind: 'node-api', source: 'services/apps/hooks', port: 9100, healthPath: '/ready', routePath: '/hooks/', replicas: 3, size: 'light', needs: ['postgres'], env: ['HOOKS_TOKEN_ISSUER'], secrets: ['hooks_key'] }],
+    },
+  ],
+];
+
+interface Rendered {
+  readonly gen: Generated;
+  readonly overlays: Readonly<Record<string, Obj[]>>;
+  readonly secretValues: Readonly<Record<string, string>>;
+}
+
+function kustomize(dir: string): Obj[] {
+  const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return parseAllDocuments(out).map((doc) => doc.toJS() as Obj).filter(Boolean);
+}
+
+async function render(raw: RawAnswers): Promise<Rendered> {
+  requireTool('kubectl');
+  const gen = await generate(raw);
+  const secretValues: Record<string, string> = {};
+  // Stand-ins for `make secrets`: a distinct value per file, so the test can tell where each came from.
+  for (const secret of gen.model.secrets) {
+    secretValues[secret.name] = `file-value-of-${secret.name}`;
+    writeFileSync(join(gen.dir, 'secrets', secret.name), secretValues[secret.name]!);
+  }
+  const overlays: Record<string, Obj[]> = {};
+  for (const env of ['staging', 'production']) overlays[env] = kustomize(join(gen.dir, 'deploy/kubernetes/overlays', env));
+  // The base renders on its own too (it is never applied alone).
+  kustomize(join(gen.dir, 'deploy/kubernetes/base'));
+  return { gen, overlays, secretValues };
+}
+
+// ------------------------------------------------------------------ schema validation
+
+const modelCache = new Map<string, Record<string, any>>();
+async function modelClass(apiVersion: string, kind: string): Promise<any> {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+  const spec = group === 'cert-manager.io' ? `@kubernetes-models/cert-manager/cert-manager.io/${version}` : group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
+  if (!modelCache.has(spec)) modelCache.set(spec, (await import(spec)) as Record<string, any>);
+  const cls = modelCache.get(spec)![kind];
+  if (!cls) throw new Error(`no schema for ${apiVersion} ${kind}`);
+  return cls;
+}
+
+async function schemaErrors(objects: Obj[]): Promise<string[]> {
+  const errors: string[] = [];
+  for (const obj of objects) {
+    const Cls = await modelClass(obj.apiVersion, obj.kind);
+    try {
+      new Cls(obj).validate();
+    } catch (error) {
+      errors.push(`${obj.kind}/${obj.metadata.name}: ${(error as Error).message}`);
+    }
+  }
+  return errors;
+}
+
+// ------------------------------------------------------------------ helpers
+
+const byKind = (objects: Obj[], kind: string): Obj[] => objects.filter((o) => o.kind === kind);
+const podSpecOf = (o: Obj): any => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec);
+const podLabelsOf = (o: Obj): Record<string, string> => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.metadata.labels : o.spec.template.metadata.labels);
+const workloads = (objects: Obj[]): Obj[] => objects.filter((o) => ['Deployment', 'StatefulSet', 'Job', 'CronJob'].includes(o.kind));
+
+/** Compose services the Kubernetes target stands in for (the edge is the Ingress; monitoring is out of scope). */
+const translated = (model: DeploymentModel): ComposeService[] => model.composeServices.filter((s) => s.file === 'main' && s.tier !== 'edge');
+
+function quantityCpu(q: string): number {
+  return q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q);
+}
+function quantityMiB(q: string): number {
+  const m = /^(\d+)(Mi|Gi)$/.exec(q);
+  assert.ok(m, `unexpected quantity ${q}`);
+  return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
+}
+
+function matches(selector: any, labels: Record<string, string>): boolean {
+  if (!selector) return true;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = e.key in labels;
+    if (e.operator === 'In' && !(has && e.values.includes(labels[e.key]))) return false;
+    if (e.operator === 'NotIn' && has && e.values.includes(labels[e.key])) return false;
+    if (e.operator === 'Exists' && !has) return false;
+    if (e.operator === 'DoesNotExist' && has) return false;
+  }
+  return true;
+}
+
+/** Pairs of compose services whose pods the NetworkPolicies let talk (ingress allowed at the target AND egress at the source, both ways). */
+function allowedPairs(objects: Obj[]): Set<string> {
+  const policies = byKind(objects, 'NetworkPolicy');
+  const pods = workloads(objects).map((w) => ({ service: podSpecOf(w).containers[0].name as string, labels: podLabelsOf(w) }));
+  const peerAllows = (rules: any[] | undefined, key: 'from' | 'to', other: Record<string, string>): boolean =>
+    (rules ?? []).some((rule) => (rule[key] === undefined ? true : rule[key].some((peer: any) => peer.podSelector && !peer.namespaceSelector && matches(peer.podSelector, other))));
+  const allows = (dir: 'Ingress' | 'Egress', pod: Record<string, string>, other: Record<string, string>): boolean =>
+    policies.some((p) => p.spec.policyTypes.includes(dir) && matches(p.spec.podSelector, pod) && peerAllows(dir === 'Ingress' ? p.spec.ingress : p.spec.egress, dir === 'Ingress' ? 'from' : 'to', other));
+  const pairs = new Set<string>();
+  for (const a of pods) for (const b of pods) {
+    if (a.service >= b.service) continue;
+    if (allows('Ingress', b.labels, a.labels) && allows('Egress', a.labels, b.labels) && allows('Ingress', a.labels, b.labels) && allows('Egress', b.labels, a.labels)) pairs.add(`${a.service}<->${b.service}`);
+  }
+  return pairs;
+}
+
+function composePairs(model: DeploymentModel): Set<string> {
+  const services = translated(model);
+  const pairs = new Set<string>();
+  for (const a of services) for (const b of services) if (a.name < b.name && a.networks.some((n) => b.networks.includes(n))) pairs.add(`${a.name}<->${b.name}`);
+  return pairs;
+}
+
+// ------------------------------------------------------------------ tests
+
+describe('kubernetes target', function () {
+  this.timeout(120_000);
+  const rendered = new Map<string, Rendered>();
+  before(async () => {
+    for (const [name, raw] of MATRIX) rendered.set(name, await render(raw));
+  });
+
+  for (const [name] of MATRIX) {
+    describe(name, () => {
+      const get = (): Rendered => rendered.get(name)!;
+
+      it('every rendered object of both overlays validates against the Kubernetes API schemas', async () => {
+        for (const [env, objects] of Object.entries(get().overlays)) {
+          assert.ok(objects.length > 10, `${env} rendered only ${objects.length} objects`);
+          assert.deepEqual(await schemaErrors(objects), [], env);
+        }
+      });
+
+      it('every Deployment has probes, requests/limits and the restricted security context', () => {
+        for (const [env, objects] of Object.entries(get().overlays)) {
+          const deployments = byKind(objects, 'Deployment');
+          assert.ok(deployments.length > 0);
+          for (const d of deployments) {
+            const pod = podSpecOf(d);
+            const where = `${env} ${d.metadata.name}`;
+            assert.equal(pod.securityContext.runAsNonRoot, true, where);
+            assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault', where);
+            assert.ok(pod.topologySpreadConstraints?.length, `${where}: topologySpreadConstraints`);
+            for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+              for (const kind of ['requests', 'limits']) for (const r of ['cpu', 'memory']) assert.ok(c.resources?.[kind]?.[r], `${where}/${c.name}: ${kind}.${r}`);
+              assert.equal(c.securityContext.allowPrivilegeEscalation, false, where);
+              assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] }, where);
+              assert.equal(c.securityContext.runAsNonRoot, true, where);
+            }
+            const main = pod.containers[0];
+            for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) assert.ok(main[probe], `${where}: ${probe}`);
+          }
+          // Every pod of the application tier also has a read-only root filesystem.
+          for (const d of deployments.filter((x) => x.metadata.labels?.['app.kubernetes.io/component'] === 'app')) {
+            for (const c of [...(podSpecOf(d).initContainers ?? []), ...podSpecOf(d).containers]) assert.equal(c.securityContext.readOnlyRootFilesystem, true, `${d.metadata.name}/${c.name}`);
+          }
+          // The restricted Pod Security Standard holds for every other workload too, and the namespace enforces it.
+          for (const w of workloads(objects)) {
+            const pod = podSpecOf(w);
+            assert.equal(pod.securityContext.runAsNonRoot, true, w.metadata.name);
+            for (const c of pod.containers) assert.deepEqual([c.securityContext.allowPrivilegeEscalation, c.securityContext.capabilities], [false, { drop: ['ALL'] }], w.metadata.name);
+          }
+          assert.equal(byKind(objects, 'Namespace')[0]!.metadata.labels!['pod-security.kubernetes.io/enforce'], 'restricted');
+        }
+      });
+
+      it('every compose service has a Kubernetes counterpart with the same port, health check, resources and secrets', () => {
+        const { gen, overlays } = get();
+        const objects = overlays.production!;
+        const model = gen.model;
+        for (const app of model.services) {
+          const d = byKind(objects, 'Deployment').find((x) => x.metadata.name === app.name);
+          assert.ok(d, `no Deployment for ${app.name}`);
+          const c = podSpecOf(d).containers[0];
+          for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+            const p = c[probe];
+            if (app.health.kind === 'http' && app.port !== undefined) assert.deepEqual(p.httpGet, { path: app.health.path, port: app.port }, `${app.name} ${probe}`);
+            else if (app.health.kind === 'tcp' && app.port !== undefined) assert.deepEqual(p.tcpSocket, { port: app.port }, `${app.name} ${probe}`);
+            else assert.deepEqual(p.exec.command, execCommand(app.compose.healthcheck), `${app.name} ${probe}`);
+          }
+          if (app.port !== undefined) {
+            assert.deepEqual(c.ports.map((p: any) => p.containerPort), [app.port], app.name);
+            const svc = byKind(objects, 'Service').find((x) => x.metadata.name === app.name);
+            assert.ok(svc, `no Service for ${app.name}`);
+            assert.deepEqual(svc.spec.ports.map((p: any) => p.port), [app.port]);
+          }
+          const r = app.compose.resources;
+          assert.equal(quantityCpu(c.resources.limits.cpu), Number(r.limits.cpus), app.name);
+          assert.equal(quantityCpu(c.resources.requests.cpu), Number(r.reservations.cpus), app.name);
+          assert.equal(quantityMiB(c.resources.limits.memory), r.memoryMiB, app.name);
+          assert.equal(quantityMiB(c.resources.requests.memory), r.memoryMiB / 2, app.name);
+          assert.equal(c.resources.limits.memory, k8sMemory(r.limits.memory));
+          assert.equal(c.resources.limits.cpu, k8sCpu(r.limits.cpus));
+          const uid = Number((app.compose.user ?? '').split(':')[0]);
+          if (app.compose.user) assert.equal(podSpecOf(d).securityContext.runAsUser, uid, app.name);
+        }
+        // Every translated compose service (data tier, jobs) has a workload whose container carries its name,
+        // its exact secret files and its command.
+        for (const svc of translated(model)) {
+          const ws = workloads(objects).filter((w) => podSpecOf(w).containers[0].name === svc.name);
+          assert.ok(ws.length, `no workload for compose service ${svc.name}`);
+          for (const w of ws) {
+            const pod = podSpecOf(w);
+            const secretVolume = (pod.volumes ?? []).find((v: any) => v.secret);
+            assert.deepEqual(secretVolume ? secretVolume.secret.items.map((i: any) => i.key) : [], [...svc.secrets], svc.name);
+            if (w.kind !== 'CronJob') assert.deepEqual(pod.containers[0].args ?? [], [...(svc.command ?? [])], svc.name);
+            if (svc.user) assert.equal(pod.securityContext.runAsUser, Number(svc.user.split(':')[0]), svc.name);
+          }
+        }
+        // Staging halves the requests and keeps the limits.
+        const api = byKind(overlays.staging!, 'Deployment').find((x) => x.metadata.name === model.services[0]!.name)!;
+        const r = model.services[0]!.compose.resources;
+        assert.equal(quantityMiB(podSpecOf(api).containers[0].resources.requests.memory), r.memoryMiB / 4);
+        assert.equal(quantityMiB(podSpecOf(api).containers[0].resources.limits.memory), r.memoryMiB);
+      });
+
+      it('NetworkPolicies allow exactly the pairs the compose networks allow', () => {
+        const { gen, overlays } = get();
+        const expected = composePairs(gen.model);
+        for (const [env, objects] of Object.entries(overlays)) {
+          assert.deepEqual([...allowedPairs(objects)].sort(), [...expected].sort(), env);
+          const policies = byKind(objects, 'NetworkPolicy');
+          assert.ok(policies.some((p) => Object.keys(p.spec.podSelector).length === 0 && !p.spec.ingress && !p.spec.egress && p.spec.policyTypes.length === 2), 'default deny');
+          // Internal compose networks get no route out: a pod only on internal networks matches no ipBlock egress.
+          const internal = new Set<string>(gen.model.networks.filter((n) => n.internal).map((n) => n.name));
+          for (const w of workloads(objects)) {
+            const labels = podLabelsOf(w);
+            const svc = translated(gen.model).find((s) => s.name === podSpecOf(w).containers[0].name)!;
+            const outside = policies.some((p) => matches(p.spec.podSelector, labels) && (p.spec.egress ?? []).some((rule: any) => (rule.to ?? []).some((peer: any) => peer.ipBlock)));
+            assert.equal(outside, svc.networks.some((n) => !internal.has(n)), `${svc.name} egress to the internet`);
+          }
+          // Only routed services accept traffic from the ingress controller.
+          const fromController = workloads(objects).filter((w) => policies.some((p) => matches(p.spec.podSelector, podLabelsOf(w)) && (p.spec.ingress ?? []).some((rule: any) => (rule.from ?? []).some((peer: any) => peer.namespaceSelector))));
+          assert.deepEqual(fromController.map((w) => w.metadata.name).sort(), [...new Set(gen.model.routes.map((r) => r.service))].sort());
+        }
+      });
+
+      it('no Secret holds a literal value: the Secret comes from the secrets/ files only', async () => {
+        const { gen, overlays, secretValues } = get();
+        const generator = parseAllDocuments(await gen.read('secrets/kustomization.yaml')).map((d) => d.toJS());
+        for (const k of generator) for (const g of k.secretGenerator ?? []) {
+          assert.equal(g.literals, undefined);
+          assert.equal(g.envs, undefined);
+          for (const f of g.files) assert.match(f, /^[a-z0-9_]+$/, 'a bare file name under secrets/');
+        }
+        const files = readdirSync(join(gen.dir, 'deploy'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml')).map((f) => join('deploy', f));
+        for (const f of files) {
+          const docs = parseAllDocuments(readFileSync(join(gen.dir, f), 'utf8')).map((d) => d.toJS());
+          for (const doc of docs) {
+            assert.notEqual(doc?.kind, 'Secret', `${f} declares a Secret`);
+            for (const g of doc?.secretGenerator ?? []) assert.fail(`${f} generates a secret`);
+          }
+        }
+        for (const [env, objects] of Object.entries(overlays)) {
+          const secrets = byKind(objects, 'Secret');
+          assert.equal(secrets.length, 1, env);
+          for (const [key, value] of Object.entries(secrets[0]!.data as Record<string, string>)) {
+            assert.equal(Buffer.from(value, 'base64').toString('utf8'), secretValues[key], `${env} ${key} comes from secrets/${key}`);
+          }
+          assert.equal(secrets[0]!.stringData, undefined);
+          // No secret value reaches a plain env var or a ConfigMap.
+          const text = JSON.stringify(objects.filter((o) => o.kind !== 'Secret'));
+          for (const value of Object.values(secretValues)) assert.ok(!text.includes(value), `${env}: a secret value leaked`);
+        }
+      });
+
+      it('image tags are pinned: third-party images to versions.ts, built images to the overlay tag', () => {
+        const { gen, overlays } = get();
+        const pinned = new Set(Object.values(IMAGES));
+        const built = new Set([...gen.model.builtImages.map((b) => b.repository), ...gen.model.services.map((s) => s.imageRepository)]);
+        for (const [env, objects] of Object.entries(overlays)) {
+          for (const w of workloads(objects)) {
+            for (const c of [...(podSpecOf(w).initContainers ?? []), ...podSpecOf(w).containers]) {
+              const at = c.image.lastIndexOf(':');
+              assert.ok(at > c.image.lastIndexOf('/'), `${env} ${c.image} has no tag`);
+              const [repo, tag] = [c.image.slice(0, at), c.image.slice(at + 1)];
+              assert.notEqual(tag, 'latest');
+              if (built.has(repo)) assert.equal(tag, 'main', `${env} ${c.image}: the overlay's tag`);
+              else assert.ok(pinned.has(c.image), `${env} ${c.image} is not a pinned version from versions.ts`);
+            }
+          }
+        }
+      });
+    });
+  }
+
+  it('the schema check rejects an invalid object (it can fail)', async () => {
+    const d = structuredClone(byKind(rendered.get('defaults')!.overlays.production!, 'Deployment')[0]!);
+    podSpecOf(d).containers[0].ports = [{ containerPort: 'http' }];
+    assert.equal((await schemaErrors([d])).length, 1);
+    await assert.rejects(schemaErrors([{ apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'x' } }]));
+  });
+
+  it('HPAs cover the API and the stateless workers, never the singletons; production PDBs cover every service it runs twice', () => {
+    const { gen, overlays } = rendered.get('defaults')!;
+    const prod = overlays.production!;
+    const hpas = byKind(prod, 'HorizontalPodAutoscaler').map((h) => h.metadata.name);
+    assert.ok(hpas.includes('api'));
+    assert.ok(!hpas.includes('job-generator'));
+    assert.ok(gen.model.services.filter((s) => s.kind === 'node-worker' && s.name !== 'job-generator').every((s) => hpas.includes(s.name)));
+    for (const h of byKind(prod, 'HorizontalPodAutoscaler')) assert.ok(h.spec.minReplicas >= 2 && h.spec.maxReplicas > h.spec.minReplicas);
+    const pdbs = new Set(byKind(prod, 'PodDisruptionBudget').map((p) => p.metadata.name));
+    for (const d of byKind(prod, 'Deployment')) {
+      const replicas = d.spec.replicas ?? byKind(prod, 'HorizontalPodAutoscaler').find((h) => h.metadata.name === d.metadata.name)?.spec.minReplicas;
+      assert.equal(pdbs.has(d.metadata.name), replicas > 1, d.metadata.name);
+    }
+    assert.equal(byKind(overlays.staging!, 'PodDisruptionBudget').length, 0);
+  });
+
+  it('the Ingress mirrors the edge routes: /api/ prefix stripped, hosts per environment, TLS from cert-manager', () => {
+    const { gen, overlays } = rendered.get('defaults')!;
+    for (const [env, objects] of Object.entries(overlays)) {
+      const ingresses = byKind(objects, 'Ingress');
+      assert.equal(ingresses.length, gen.model.routes.length);
+      for (const route of gen.model.routes) {
+        const ing = ingresses.find((i) => i.metadata.name === route.service)!;
+        const path = ing.spec.rules[0].http.paths[0];
+        assert.equal(path.backend.service.port.number, route.port);
+        if (route.stripPrefix) {
+          assert.equal((ing.metadata as any).annotations['nginx.ingress.kubernetes.io/rewrite-target'], '/$2');
+          const prefix = route.path.replace(/\/$/, '');
+          const re = new RegExp(`^${path.path}`);
+          assert.equal(`${prefix}/health`.replace(re, '/$2'), '/health');
+          assert.equal(prefix.replace(re, '/$2'), '/');
+        }
+        const hosts = env === 'production' ? gen.model.project.serverNames : gen.model.project.serverNames.map((n) => `staging.${n}`);
+        assert.deepEqual(ing.spec.rules.map((r: any) => r.host), hosts, env);
+        assert.deepEqual(ing.spec.tls[0].hosts, hosts, env);
+      }
+      assert.deepEqual(byKind(objects, 'Issuer').map((i) => i.spec.acme.server.includes('staging')).sort(), [false, true]);
+      assert.equal(byKind(objects, 'Certificate')[0]!.spec.issuerRef.name, 'letsencrypt-production');
+    }
+  });
+
+  it('the backup CronJobs run backup.sh and the restore drill from the backup image', () => {
+    const { gen, overlays } = rendered.get('defaults')!;
+    const cron = byKind(overlays.production!, 'CronJob');
+    assert.deepEqual(cron.map((c) => podSpecOf(c).containers[0].command[0].split('/').pop()).sort(), ['backup.sh', 'verify-backup.sh']);
+    assert.equal(cron.find((c) => c.metadata.name === 'backup')!.spec.schedule, gen.answers.backupSchedule);
+    for (const c of cron) assert.match(podSpecOf(c).containers[0].image, new RegExp(`/${gen.answers.projectName}-backup:`));
+  });
+
+  it('make targets and the deploy script: k8s-render renders, the script passes shellcheck', async () => {
+    const { gen } = rendered.get('defaults')!;
+    const makefile = await gen.read('Makefile');
+    for (const target of ['k8s-render', 'k8s-diff', 'k8s-set-tag', 'k8s-deploy']) assert.match(makefile, new RegExp(`^${target}:`, 'm'));
+    const out = execFileSync('make', ['--no-print-directory', '-s', '-o', 'secrets', 'k8s-render', 'ENV=staging'], { cwd: gen.dir, encoding: 'utf8' });
+    assert.match(out, /namespace: gitmesh-staging/);
+    execFileSync('make', ['-s', 'k8s-set-tag', 'ENV=staging', 'TAG=sha-0123abc'], { cwd: gen.dir });
+    assert.match(await gen.read('deploy/kubernetes/overlays/staging/kustomization.yaml'), /newTag: sha-0123abc/);
+    assert.throws(() => execFileSync('make', ['-s', 'k8s-set-tag', 'ENV=staging', 'TAG=a;b'], { cwd: gen.dir, stdio: 'ignore' }));
+    assert.deepEqual(await shellcheckErrors([join(gen.dir, 'scripts/k8s-deploy.sh')]), []);
+    assert.match(await gen.read('.gitignore'), /^!\/secrets\/kustomization\.yaml$/m);
+  });
+
+  it('a pinned tag survives regeneration (the planner merges the overlay like any other file)', async () => {
+    const { gen } = rendered.get('defaults')!;
+    await generate({ targets: K8S }, gen.dir);
+    assert.match(await gen.read('deploy/kubernetes/overlays/staging/kustomization.yaml'), /newTag: sha-0123abc/);
+  });
+
+  it('compose-only answers produce no Kubernetes files or make targets', () => {
+    const model = modelFrom({});
+    assert.equal(model.makeTargets.some((t) => t.name.startsWith('k8s-')), false);
+    assert.equal(model.docs.some((d) => d.path === 'docs/kubernetes.md'), false);
+  });
+});
