@@ -8,13 +8,14 @@ import { APP_GID, APP_UID, IMAGES } from '../versions.js';
 import type { BuiltImage, Contribution } from '../model.js';
 import { appSpecs, buildAppService } from './app-services.js';
 import { backupContribution } from './backup.js';
+import { ciContribution } from './ci.js';
 import { edgeContribution } from './edge.js';
 import { buildInfra } from './infra.js';
 import { kubernetesContribution } from './kubernetes-contribution.js';
 import { monitoringContribution } from './monitoring.js';
 
 /** Concerns that add services, volumes, secrets, images, make targets and docs to the core model, in order. */
-const CONTRIBUTORS: readonly ((model: DeploymentModel) => Contribution)[] = [edgeContribution, backupContribution, monitoringContribution, kubernetesContribution];
+const CONTRIBUTORS: readonly ((model: DeploymentModel) => Contribution)[] = [edgeContribution, backupContribution, monitoringContribution, ciContribution, kubernetesContribution];
 
 const NETWORKS: readonly Network[] = [
   { name: 'edge', internal: false, description: 'Edge proxy and the services it routes to' },

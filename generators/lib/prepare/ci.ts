@@ -1,0 +1,10 @@
+/** CI/CD concern: what it adds to the model (the workflows themselves come from files/ci.ts). */
+import type { Contribution, DeploymentModel } from '../model.js';
+
+export function ciContribution(model: DeploymentModel): Contribution {
+  void model;
+  return {
+    docs: [{ path: 'docs/ci-cd.md', title: 'CI/CD: secrets, environments and reviewers, deploy, promote, roll back, re-run a migration' }],
+    gitignore: ['/.deploy/'],
+  };
+}
