@@ -1,7 +1,245 @@
-/** Backup concern: what it adds to the deployment model. */
-import type { Contribution, DeploymentModel } from '../model.js';
+/**
+ * Backup concern: the `backup` compose service (pg_dump/redis-cli/curl on a cron schedule), its
+ * image, volumes, make targets and runbooks, plus the typed view the backup scripts are rendered from.
+ * The metric names and the textfile volume are exported for the monitoring concern.
+ */
+import type { ComposeService, Contribution, DeploymentModel, MakeTarget, Mount, Secret } from '../model.js';
+import { resourcesFor } from '../sizing.js';
+import { APP_GID, APP_UID } from '../versions.js';
+import { DB_NAME, DB_USER } from './wiring.js';
+
+/** Named volume holding the node-exporter textfile-collector files the backup scripts write. */
+export const BACKUP_METRICS_VOLUME = 'backup-metrics';
+/** Where the backup container writes them (mount this volume read-only into node-exporter). */
+export const BACKUP_METRICS_DIR = '/metrics';
+export const BACKUP_METRICS_FILES = { backup: 'gitmesh_backup.prom', verify: 'gitmesh_backup_verify.prom' } as const;
+/** Metric names written by backup.sh and verify-backup.sh (gauges, no labels). */
+export const BACKUP_METRICS = {
+  lastSuccess: 'gitmesh_backup_last_success_timestamp_seconds',
+  lastRun: 'gitmesh_backup_last_run_timestamp_seconds',
+  lastStatus: 'gitmesh_backup_last_status',
+  lastDuration: 'gitmesh_backup_last_duration_seconds',
+  lastSize: 'gitmesh_backup_last_size_bytes',
+  sets: 'gitmesh_backup_sets',
+  verifyLastSuccess: 'gitmesh_backup_verify_last_success_timestamp_seconds',
+  verifyLastStatus: 'gitmesh_backup_verify_last_status',
+  verifyLastDuration: 'gitmesh_backup_verify_last_duration_seconds',
+} as const;
+/** Named volume holding the backup sets. */
+export const BACKUP_VOLUME = 'backups';
+/** Weekly restore drill (Sunday); it waits for a running backup to release the lock. */
+export const VERIFY_SCHEDULE = '30 5 * * 0';
+/** Where the scripts are bind-mounted in the backup container. */
+export const BACKUP_SCRIPTS_DIR = '/opt/gitmesh-backup';
+/** uid:gid of the redis image's user, used for the Redis RDB swap during `make restore`. */
+const REDIS_FILE_OWNER = '999';
+
+export type BackupComponent = 'postgres' | 'redis' | 'opensearch';
+
+/** Everything the backup scripts, crontab, Dockerfile and runbooks print. */
+export interface BackupView {
+  readonly components: readonly BackupComponent[];
+  readonly schedule: string;
+  readonly verifySchedule: string;
+  readonly keepDaily: number;
+  readonly keepWeekly: number;
+  readonly backupDir: string;
+  readonly metricsDir: string;
+  readonly metricsFile: string;
+  readonly verifyMetricsFile: string;
+  readonly pgHost: string;
+  readonly pgPort: number;
+  readonly pgUser: string;
+  readonly pgDatabase: string;
+  readonly pgPasswordFile: string;
+  readonly pgJobs: number;
+  readonly redisHost: string;
+  readonly redisPort: number;
+  readonly redisPasswordFile: string;
+  readonly redisRestoreDir: string;
+  readonly opensearchUrl: string;
+  readonly opensearchRepo: string;
+  readonly opensearchLocation: string;
+  readonly offsite: boolean;
+  readonly offsitePrefix: string;
+  readonly offsiteAccessKeyFile: string;
+  readonly offsiteSecretKeyFile: string;
+  readonly scriptsDir: string;
+  /** Compose services stopped while data is restored (everything that writes to the stores). */
+  readonly writers: readonly string[];
+  readonly redisFileOwner: string;
+  /** RPO/RTO statements for the runbook. */
+  readonly rpo: string;
+}
+
+/** Offsite copies need S3 credentials the operator supplies; opt in with the `backupOffsite` answer when the core offers it. */
+function offsiteEnabled(model: DeploymentModel): boolean {
+  return (model.answers as unknown as Readonly<Record<string, unknown>>).backupOffsite === true;
+}
+
+/** Worst-case data loss for a cron schedule, in words (a set per run; loss is everything since the last set). */
+export function rpoFor(schedule: string): string {
+  const [minute, hour, dom, month, dow] = schedule.trim().split(/\s+/);
+  const everyDay = dom === '*' && month === '*' && dow === '*';
+  const hourStep = /^\*\/(\d+)$/.exec(hour ?? '');
+  if (everyDay && hourStep && /^\d+$/.test(minute ?? '')) return `${hourStep[1]} hours`;
+  if (everyDay && hour === '*' && /^\d+$/.test(minute ?? '')) return '1 hour';
+  if (everyDay && /^\d+(,\d+)+$/.test(hour ?? '')) {
+    const hours = (hour ?? '').split(',').map(Number).sort((a, b) => a - b);
+    const gaps = hours.map((h, i) => (i === 0 ? h + 24 - (hours[hours.length - 1] ?? 0) : h - (hours[i - 1] ?? 0)));
+    return `${Math.max(...gaps)} hours`;
+  }
+  if (everyDay && /^\d+$/.test(hour ?? '')) return '24 hours';
+  return 'the longest gap between two runs of the schedule';
+}
+
+export function backupView(model: DeploymentModel): BackupView {
+  const { answers } = model;
+  const components: BackupComponent[] = ['postgres'];
+  if (model.data.redis) components.push('redis');
+  if (model.data.opensearch !== 'none') components.push('opensearch');
+  const opensearchHost = model.data.opensearch === 'cluster' ? 'opensearch-1' : 'opensearch';
+  return {
+    components,
+    schedule: answers.backupSchedule,
+    verifySchedule: VERIFY_SCHEDULE,
+    keepDaily: answers.backupKeepDaily,
+    keepWeekly: answers.backupKeepWeekly,
+    backupDir: '/backups',
+    metricsDir: BACKUP_METRICS_DIR,
+    metricsFile: BACKUP_METRICS_FILES.backup,
+    verifyMetricsFile: BACKUP_METRICS_FILES.verify,
+    pgHost: 'postgres',
+    pgPort: 5432,
+    pgUser: DB_USER,
+    pgDatabase: DB_NAME,
+    pgPasswordFile: '/run/secrets/postgres_password',
+    pgJobs: answers.sizeProfile === 'large' ? 4 : 2,
+    redisHost: 'redis',
+    redisPort: 6379,
+    redisPasswordFile: '/run/secrets/redis_password',
+    redisRestoreDir: '/restore/redis-data',
+    opensearchUrl: model.data.opensearch === 'none' ? '' : `http://${opensearchHost}:9200`,
+    opensearchRepo: 'gitmesh-backups',
+    opensearchLocation: '/usr/share/opensearch/snapshots/gitmesh',
+    offsite: offsiteEnabled(model),
+    offsitePrefix: answers.projectName,
+    offsiteAccessKeyFile: '/run/secrets/backup_offsite_access_key_id',
+    offsiteSecretKeyFile: '/run/secrets/backup_offsite_secret_access_key',
+    scriptsDir: BACKUP_SCRIPTS_DIR,
+    writers: model.composeServices.filter((svc) => svc.tier === 'app' || svc.name === 'temporal').map((svc) => svc.name),
+    redisFileOwner: REDIS_FILE_OWNER,
+    rpo: rpoFor(answers.backupSchedule),
+  };
+}
+
+const bind = (source: string, target: string): Mount => ({ type: 'bind', source, target, readOnly: true });
 
 export function backupContribution(model: DeploymentModel): Contribution {
-  void model;
-  return {};
+  const view = backupView(model);
+  const { answers } = model;
+  const repository = `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-backup`;
+  const secrets: Secret[] = view.offsite
+    ? [
+        { name: 'backup_offsite_access_key_id', description: 'Access key id for the offsite (S3-compatible) backup bucket', source: { kind: 'operator' } },
+        { name: 'backup_offsite_secret_access_key', description: 'Secret access key for the offsite (S3-compatible) backup bucket', source: { kind: 'operator' } },
+      ]
+    : [];
+  const env = (name: string): [string, string] => [name, `\${${name}:-}`];
+  const service: ComposeService = {
+    name: 'backup',
+    file: 'main',
+    tier: 'ops',
+    description: `Scheduled backups (${view.components.join(', ')}) with supercronic: ${view.schedule} UTC, restore drill ${view.verifySchedule}`,
+    image: `${repository}:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`,
+    build: { context: './docker/backup', dockerfile: 'Dockerfile' },
+    profiles: [],
+    command: ['supercronic', '-passthrough-logs', '/etc/gitmesh-backup/crontab'],
+    user: `${APP_UID}:${APP_GID}`,
+    environment: [
+      ['TZ', 'UTC'],
+      ['HOME', '/tmp'],
+      ['BACKUP_DIR', view.backupDir],
+      ['BACKUP_METRICS_DIR', view.metricsDir],
+      ['BACKUP_ENVIRONMENT', '${BACKUP_ENVIRONMENT:-production}'],
+      ['BACKUP_COMPONENTS', view.components.join(' ')],
+      ['PG_HOST', model.data.postgres ? 'postgres' : '${DB_WRITE_HOST:?set DB_WRITE_HOST for the external database}'],
+      ['REDIS_DATA_DIR', view.redisRestoreDir],
+      env('BACKUP_AGE_RECIPIENTS'),
+      env('BACKUP_ALERT_WEBHOOK_URL'),
+      ...(view.offsite ? [env('BACKUP_OFFSITE_BUCKET'), env('BACKUP_OFFSITE_ENDPOINT'), env('BACKUP_OFFSITE_PROVIDER'), env('BACKUP_OFFSITE_REGION')] : []),
+    ],
+    secrets: ['postgres_password', ...(model.data.redis ? ['redis_password'] : []), ...secrets.map((s) => s.name)],
+    // `data` reaches the stores; `app` gives egress for the alert webhook and the offsite copy (`data` is internal).
+    networks: ['data', 'app'],
+    mounts: [
+      { type: 'volume', source: BACKUP_VOLUME, target: view.backupDir, readOnly: false },
+      { type: 'volume', source: BACKUP_METRICS_VOLUME, target: view.metricsDir, readOnly: false },
+      // The Redis RDB swap of `make restore` writes here (as the redis user); backups never touch it.
+      ...(model.data.redis ? [{ type: 'volume' as const, source: 'redis-data', target: view.redisRestoreDir, readOnly: false }] : []),
+      bind('./scripts/backup.sh', `${view.scriptsDir}/backup.sh`),
+      bind('./scripts/restore.sh', `${view.scriptsDir}/restore.sh`),
+      bind('./scripts/verify-backup.sh', `${view.scriptsDir}/verify-backup.sh`),
+      bind('./scripts/lib/backup-lib.sh', `${view.scriptsDir}/lib/backup-lib.sh`),
+      bind('./config/backup/crontab', '/etc/gitmesh-backup/crontab'),
+    ],
+    tmpfs: ['/tmp:size=256m'],
+    ports: [],
+    devPorts: [],
+    healthcheck: {
+      test: ['CMD-SHELL', `pgrep -x supercronic >/dev/null && test -w ${view.backupDir} && test -w ${view.metricsDir}`],
+      interval: '60s',
+      timeout: '5s',
+      retries: 3,
+      startPeriod: '10s',
+      proves: 'supercronic is running and the backup and metrics volumes are writable (backup freshness is alerted on from the metrics)',
+    },
+    dependsOn: [...(model.data.postgres ? [{ name: 'postgres', condition: 'service_healthy' as const }] : []), ...(model.data.redis ? [{ name: 'redis', condition: 'service_healthy' as const }] : [])],
+    resources: resourcesFor(answers.sizeProfile, 'standard'),
+    capAdd: [],
+    readOnly: true,
+    replicas: 1,
+    stopGracePeriod: '120s',
+    ulimits: [],
+    restart: 'unless-stopped',
+  };
+  const run = (script: string, args = ''): string => `$(DC) run --rm --no-deps backup ${view.scriptsDir}/${script}${args ? ` ${args}` : ''}`;
+  const makeTargets: MakeTarget[] = [
+    { name: 'backup', help: 'Take a backup set now (same script as the schedule)', deps: ['.env'], recipe: [run('backup.sh')] },
+    { name: 'verify-backup', help: 'Restore drill: restore the newest set into a scratch database and compare row counts', deps: ['.env'], recipe: [run('verify-backup.sh')] },
+    { name: 'backups', help: 'List the backup sets', deps: ['.env'], recipe: [run('restore.sh', '--list')] },
+    {
+      name: 'restore',
+      help: 'Restore a set: SET=<id> (default latest) ONLY=postgres,redis,opensearch CONFIRM=production',
+      deps: ['.env'],
+      recipe: [`COMPOSE="$(DC)" ./scripts/restore-stack.sh --set "$(or $(SET),latest)" $(if $(ONLY),--only "$(ONLY)") $(if $(filter production,$(CONFIRM)),--confirm-production)`],
+    },
+  ];
+  return {
+    services: [service],
+    volumes: [
+      { name: BACKUP_VOLUME, description: 'Backup sets (PostgreSQL dump, Redis RDB, OpenSearch snapshot metadata) and their manifests' },
+      { name: BACKUP_METRICS_VOLUME, description: 'Prometheus textfile-collector files written by the backup scripts' },
+    ],
+    secrets,
+    builtImages: [{ name: 'backup', repository, dockerfile: 'docker/backup/Dockerfile', context: 'docker/backup' }],
+    makeTargets,
+    docs: [
+      { path: 'docs/runbooks/backup-restore.md', title: 'Runbook: backups, restores and the restore drill' },
+      { path: 'docs/runbooks/disaster-recovery.md', title: 'Runbook: disaster recovery (full host loss, RPO/RTO, key rotation)' },
+    ],
+    env: [
+      ['BACKUP_ENVIRONMENT', 'production', 'production makes restore.sh demand --confirm-production (make restore CONFIRM=production)'],
+      ['BACKUP_AGE_RECIPIENTS', '', 'age public key(s) backups are encrypted to (space separated); empty: unencrypted'],
+      ['BACKUP_ALERT_WEBHOOK_URL', '', 'Webhook called with a JSON message when a backup or restore drill fails'],
+      ...(view.offsite
+        ? ([
+            ['BACKUP_OFFSITE_BUCKET', '', 'S3 bucket for offsite copies (empty: no offsite copy)'],
+            ['BACKUP_OFFSITE_ENDPOINT', '', 'S3 endpoint URL (empty for AWS)'],
+            ['BACKUP_OFFSITE_PROVIDER', 'Other', 'rclone S3 provider: AWS, Minio, Wasabi, Other, ...'],
+            ['BACKUP_OFFSITE_REGION', '', 'S3 region'],
+          ] as [string, string, string][])
+        : []),
+    ],
+  };
 }

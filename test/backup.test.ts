@@ -1,0 +1,629 @@
+/**
+ * Issue #5: backups, restore and disaster recovery, proven against real PostgreSQL 15 and Redis 7.
+ * The generated scripts run as they are, configured through the environment, against servers this
+ * file starts on loopback (free high ports, throwaway data dirs). OpenSearch is not installable
+ * here: its snapshot API is played by a small local HTTP server (the tests say so in their names).
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import type { RawAnswers } from '../generators/lib/answers.js';
+import { backupFiles } from '../generators/lib/files/backup.js';
+import { BACKUP_METRICS, BACKUP_METRICS_VOLUME, backupContribution, backupView, rpoFor } from '../generators/lib/prepare/backup.js';
+import { render } from '../generators/lib/render.js';
+import { IMAGES, POSTGRES_MAJOR } from '../generators/lib/versions.js';
+import { modelFrom } from './support/generate.js';
+import { dockerfileErrors, requireTool, shellcheckErrors } from './support/validators.js';
+
+const PG_BIN = `/usr/lib/postgresql/${POSTGRES_MAJOR}/bin`;
+const PG_PASSWORD = 'pg-secret:with\\odd';
+const REDIS_PASSWORD = 'redis-secret';
+
+/** Renders the backup concern's files for these answers into a fresh directory. */
+function renderBackup(raw: RawAnswers = {}): string {
+  const model = modelFrom(raw);
+  const dir = mkdtempSync(join(tmpdir(), 'gitmesh-backup-gen-'));
+  for (const spec of backupFiles(model)) {
+    const path = join(dir, spec.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, render(spec.template, model, spec.locals));
+    if (spec.executable) chmodSync(path, 0o755);
+  }
+  return dir;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Run {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Test fixture: one PostgreSQL cluster, one Redis, the generated scripts and their environment. */
+class Stack {
+  readonly root = mkdtempSync(join(tmpdir(), 'gitmesh-backup-test-'));
+  readonly scripts = renderBackup();
+  pgPort = 0;
+  redisPort = 0;
+  readonly pgData = join(this.root, 'pgdata');
+  readonly redisData = join(this.root, 'redis');
+  readonly redisConf = join(this.root, 'redis.conf');
+  readonly pgPasswordFile = join(this.root, 'pg_password');
+  readonly redisPasswordFile = join(this.root, 'redis_password');
+  readonly pgUser = process.getuid?.() === 0 ? 'postgres' : undefined;
+
+  async start(): Promise<void> {
+    for (const tool of ['psql', 'pg_dump', 'pg_restore', 'redis-server', 'redis-cli', 'zstd', 'jq', 'curl', 'flock', 'shellcheck', 'sha256sum']) requireTool(tool);
+    if (!existsSync(`${PG_BIN}/postgres`)) throw new Error(`PostgreSQL ${POSTGRES_MAJOR} is not installed; run: sudo bash .ci/install-deps.sh`);
+    chmodSync(this.root, 0o755);
+    [this.pgPort, this.redisPort] = [await freePort(), await freePort()];
+    writeFileSync(this.pgPasswordFile, PG_PASSWORD);
+    writeFileSync(this.redisPasswordFile, `${REDIS_PASSWORD}\n`);
+    // initdb refuses root: as root, the cluster runs as Debian's unprivileged postgres user.
+    mkdirSync(this.pgData, { mode: 0o700 });
+    const pwfile = join(this.root, 'initdb-pw');
+    writeFileSync(pwfile, PG_PASSWORD);
+    if (this.pgUser) {
+      const { stdout } = await execa('id', ['-u', this.pgUser]);
+      const { stdout: gid } = await execa('id', ['-g', this.pgUser]);
+      chownSync(this.pgData, Number(stdout), Number(gid));
+      chownSync(pwfile, Number(stdout), Number(gid));
+    }
+    await this.asPg(`${PG_BIN}/initdb`, ['-D', this.pgData, '-U', 'gitmesh', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync']);
+    await this.asPg(`${PG_BIN}/pg_ctl`, ['-D', this.pgData, '-w', '-l', join(this.pgData, 'server.log'), '-o', `-p ${this.pgPort} -k ${this.pgData} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`, 'start']);
+    await this.psql('postgres', 'CREATE DATABASE "gitmesh-web"');
+    mkdirSync(this.redisData);
+    writeFileSync(
+      this.redisConf,
+      [
+        `port ${this.redisPort}`,
+        'bind 127.0.0.1',
+        `dir ${this.redisData}`,
+        `requirepass ${REDIS_PASSWORD}`,
+        'appendonly yes',
+        'save ""',
+        'repl-diskless-sync-delay 0',
+        'daemonize yes',
+        `pidfile ${join(this.root, 'redis.pid')}`,
+        `logfile ${join(this.root, 'redis.log')}`,
+      ].join('\n') + '\n',
+    );
+    await this.startRedis();
+  }
+
+  async stop(): Promise<void> {
+    await execa('redis-cli', ['-p', String(this.redisPort), '--no-auth-warning', 'shutdown', 'nosave'], { reject: false, env: { REDISCLI_AUTH: REDIS_PASSWORD } });
+    await this.asPg(`${PG_BIN}/pg_ctl`, ['-D', this.pgData, '-m', 'immediate', 'stop']).catch(() => undefined);
+    rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.scripts, { recursive: true, force: true });
+  }
+
+  asPg(cmd: string, args: string[]): Promise<unknown> {
+    return this.pgUser ? execa('runuser', ['-u', this.pgUser, '--', cmd, ...args]) : execa(cmd, args);
+  }
+
+  async startRedis(): Promise<void> {
+    await execa('redis-server', [this.redisConf]);
+    for (let i = 0; i < 100; i += 1) {
+      if ((await this.redis('PING').catch(() => '')) === 'PONG') return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('redis did not start');
+  }
+
+  async psql(db: string, sql: string): Promise<string> {
+    const { stdout } = await execa('psql', ['-h', '127.0.0.1', '-p', String(this.pgPort), '-U', 'gitmesh', '-d', db, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: { PGPASSWORD: PG_PASSWORD } });
+    return stdout;
+  }
+
+  async redis(...args: string[]): Promise<string> {
+    const { stdout } = await execa('redis-cli', ['-p', String(this.redisPort), '--no-auth-warning', ...args], { env: { REDISCLI_AUTH: REDIS_PASSWORD } });
+    return stdout;
+  }
+
+  /** The environment the scripts run with: only what they are configured through. */
+  env(backupDir: string, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: this.root,
+      LANG: 'C.UTF-8',
+      BACKUP_DIR: backupDir,
+      BACKUP_METRICS_DIR: join(backupDir, '..', `${backupDir.split('/').pop() ?? 'x'}-metrics`),
+      BACKUP_ENVIRONMENT: 'test',
+      BACKUP_COMPONENTS: 'postgres redis',
+      PG_HOST: '127.0.0.1',
+      PG_PORT: String(this.pgPort),
+      PG_PASSWORD_FILE: this.pgPasswordFile,
+      REDIS_HOST: '127.0.0.1',
+      REDIS_PORT: String(this.redisPort),
+      REDIS_PASSWORD_FILE: this.redisPasswordFile,
+      REDIS_DATA_DIR: this.redisData,
+      REDIS_STOP_CMD: `REDISCLI_AUTH='${REDIS_PASSWORD}' redis-cli -p ${this.redisPort} --no-auth-warning shutdown nosave`,
+      REDIS_START_CMD: `redis-server ${this.redisConf}`,
+      REDIS_POST_CHECK: '1',
+      ...extra,
+    };
+  }
+
+  async run(script: string, args: string[], env: Record<string, string>): Promise<Run> {
+    const r = await execa('bash', [join(this.scripts, 'scripts', script), ...args], { env, extendEnv: false, reject: false, stdin: 'ignore' });
+    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  }
+
+  /** Starts a script detached in its own process group (so it can be killed like a container). */
+  spawnScript(script: string, env: Record<string, string>): ChildProcess {
+    return spawn('bash', [join(this.scripts, 'scripts', script)], { env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+}
+
+const sets = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((name) => /^\d{8}T\d{6}Z$/.test(name)).sort() : []);
+const partials = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.partial')) : []);
+const metric = (file: string, name: string): number => {
+  const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `${name} missing from ${file}`);
+  return Number(line.split(' ')[1]);
+};
+const DAY = 86_400;
+/** 2025-01-01T02:15:00Z, a Wednesday. */
+const T0 = Date.UTC(2025, 0, 1, 2, 15, 0) / 1000;
+
+/** Fills a directory with an executable wrapper that sleeps before running the real tool. */
+function slowTool(root: string, tool: string, seconds: number): string {
+  const dir = mkdtempSync(join(root, 'slow-'));
+  writeFileSync(join(dir, tool), `#!/bin/sh\nsleep ${seconds}\nexec /usr/bin/${tool} "$@"\n`, { mode: 0o755 });
+  return dir;
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('backup concern: model, image and files', () => {
+  it('adds a pinned, non-root backup service on the data network with volumes, image, targets and docs', () => {
+    const model = modelFrom({});
+    const backup = model.composeServices.find((svc) => svc.name === 'backup');
+    assert.ok(backup, 'backup service');
+    assert.equal(backup.user, '10001:10001');
+    assert.ok(backup.networks.includes('data'));
+    assert.match(backup.image, /^ghcr\.io\/your-org\/gitmesh-backup:\$\{GITMESH_IMAGE_TAG/);
+    assert.ok(backup.readOnly && backup.healthcheck.test.length > 0 && backup.resources.limits.memory);
+    assert.deepEqual(backup.secrets, ['postgres_password', 'redis_password']);
+    assert.ok(backup.mounts.some((m) => m.type === 'volume' && m.source === 'backups'));
+    assert.ok(backup.mounts.some((m) => m.source === BACKUP_METRICS_VOLUME));
+    assert.ok(backup.mounts.filter((m) => m.type === 'bind').every((m) => m.readOnly));
+    assert.deepEqual(model.builtImages.find((i) => i.name === 'backup'), { name: 'backup', repository: 'ghcr.io/your-org/gitmesh-backup', dockerfile: 'docker/backup/Dockerfile', context: 'docker/backup' });
+    for (const target of ['backup', 'restore', 'verify-backup']) assert.ok(model.makeTargets.some((t) => t.name === target), target);
+    assert.ok(model.docs.some((d) => d.path === 'docs/runbooks/backup-restore.md'));
+    assert.ok(model.volumes.some((v) => v.name === 'backups') && model.volumes.some((v) => v.name === BACKUP_METRICS_VOLUME));
+    assert.equal(BACKUP_METRICS.lastSuccess, 'gitmesh_backup_last_success_timestamp_seconds');
+  });
+
+  it('backs up what runs: components follow the data answers; offsite credentials are secrets only when enabled', () => {
+    assert.deepEqual(backupView(modelFrom({})).components, ['postgres', 'redis', 'opensearch']);
+    assert.deepEqual(backupView(modelFrom({ redis: false, opensearch: 'none' })).components, ['postgres']);
+    assert.equal(backupView(modelFrom({ opensearch: 'cluster' })).opensearchUrl, 'http://opensearch-1:9200');
+    const external = modelFrom({ postgres: false, redis: false, opensearch: 'none' }).composeServices.find((s) => s.name === 'backup');
+    assert.ok(external?.environment.some(([k, v]) => k === 'PG_HOST' && v.startsWith('${DB_WRITE_HOST')));
+    assert.deepEqual(external?.dependsOn, []);
+    const base = modelFrom({});
+    assert.deepEqual(backupContribution(base).secrets, []);
+    const offsite = backupContribution({ ...base, answers: { ...base.answers, backupOffsite: true } as typeof base.answers });
+    assert.deepEqual(offsite.secrets?.map((s) => [s.name, s.source.kind]), [['backup_offsite_access_key_id', 'operator'], ['backup_offsite_secret_access_key', 'operator']]);
+  });
+
+  it('builds FROM the postgres image of the server major, pinned, and passes dockerfile-utils', async () => {
+    assert.match(IMAGES.postgres, new RegExp(`^postgres:${POSTGRES_MAJOR}\\.\\d+-alpine`));
+    const dir = renderBackup();
+    const dockerfile = readFileSync(join(dir, 'docker/backup/Dockerfile'), 'utf8');
+    assert.ok(dockerfile.includes(`FROM ${IMAGES.postgres}`));
+    assert.match(dockerfile, /USER 10001:10001/);
+    assert.deepEqual(await dockerfileErrors(dockerfile), []);
+    assert.match(readFileSync(join(dir, 'config/backup/crontab'), 'utf8'), /^15 2 \* \* \* \/opt\/gitmesh-backup\/backup\.sh$/m);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('states the RPO from the schedule', () => {
+    assert.equal(rpoFor('15 2 * * *'), '24 hours');
+    assert.equal(rpoFor('0 */6 * * *'), '6 hours');
+    assert.equal(rpoFor('0 2,14 * * *'), '12 hours');
+    assert.equal(rpoFor('5 * * * *'), '1 hour');
+  });
+
+  it('every generated script is shellcheck-clean across the option matrix', async () => {
+    const matrix: RawAnswers[] = [{}, { tlsMode: 'provided' }, { tlsMode: 'self-signed' }, { postgresReplica: true }, { opensearch: 'cluster' }, { opensearch: 'none', redis: false }, { monitoring: false }, { services: 'api,frontend' }, { postgres: false, redis: false, opensearch: 'none' }];
+    const dirs = matrix.map((raw) => renderBackup(raw));
+    const files = dirs.flatMap((dir) => ['backup.sh', 'restore.sh', 'verify-backup.sh', 'restore-stack.sh', 'lib/backup-lib.sh'].map((f) => join(dir, 'scripts', f)));
+    assert.deepEqual(await shellcheckErrors(files), []);
+    for (const dir of dirs) rmSync(dir, { recursive: true });
+  });
+});
+
+describe('backup scripts against real PostgreSQL and Redis', function () {
+  this.timeout(120_000);
+  const stack = new Stack();
+  before(async () => {
+    await stack.start();
+  });
+  after(async () => {
+    await stack.stop();
+  });
+
+  async function seed(): Promise<void> {
+    await stack.psql(
+      'gitmesh-web',
+      `CREATE TABLE members (id bigserial PRIMARY KEY, login text NOT NULL, profile jsonb, joined timestamptz NOT NULL DEFAULT '2025-01-01');
+       INSERT INTO members (login, profile) SELECT 'user' || i, jsonb_build_object('n', i, 'tags', ARRAY['a', 'b']) FROM generate_series(1, 5000) i;
+       CREATE TABLE attachments (id int PRIMARY KEY, body bytea NOT NULL);
+       INSERT INTO attachments SELECT i, decode(repeat(md5(i::text), 64), 'hex') || '\\x00ff00'::bytea FROM generate_series(1, 300) i;
+       CREATE SCHEMA audit;
+       CREATE TABLE audit."Event Log" (at int, what text);
+       INSERT INTO audit."Event Log" SELECT i, repeat('x', i % 50) FROM generate_series(1, 777) i;
+       CREATE TABLE documents (id int PRIMARY KEY, content oid);
+       INSERT INTO documents SELECT i, lo_from_bytea(0, convert_to(repeat('large object ' || i, 2000), 'UTF8')) FROM generate_series(1, 5) i;
+       CREATE SEQUENCE invoice_no START 1000;
+       SELECT setval('invoice_no', 4242);`,
+    );
+    await stack.redis('SET', 'session:1', 'alice');
+    await stack.redis('HSET', 'member:1', 'login', 'alice', 'score', '42');
+    await stack.redis('XADD', 'events', '1700000000000-0', 'type', 'signup', 'who', 'alice');
+    await stack.redis('XADD', 'events', '1700000000001-0', 'type', 'login', 'who', 'bob');
+    await stack.redis('SET', 'lock:job', 'held', 'EX', '3600');
+    await stack.redis('SADD', 'tags', 'a', 'b', 'c');
+  }
+
+  async function pgFingerprint(): Promise<Record<string, string>> {
+    const tables = ['members', 'attachments', 'audit."Event Log"', 'documents'];
+    const out: Record<string, string> = {};
+    for (const table of tables) out[table] = await stack.psql('gitmesh-web', `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM ${table} t`);
+    out.largeObjects = await stack.psql('gitmesh-web', `SELECT count(*) || ':' || md5(string_agg(md5(lo_get(d.content)), '|' ORDER BY d.id)) FROM documents d`);
+    out.sequence = await stack.psql('gitmesh-web', 'SELECT last_value || \':\' || is_called FROM invoice_no');
+    out.members_seq = await stack.psql('gitmesh-web', "SELECT last_value FROM members_id_seq");
+    return out;
+  }
+
+  async function redisFingerprint(): Promise<{ values: Record<string, string>; ttl: number }> {
+    const keys = (await stack.redis('--scan')).split('\n').filter(Boolean).sort();
+    const values: Record<string, string> = { keys: keys.join(',') };
+    values['session:1'] = await stack.redis('GET', 'session:1');
+    values['member:1'] = (await stack.redis('HGETALL', 'member:1')).split('\n').join(',');
+    values.events = await stack.redis('XRANGE', 'events', '-', '+');
+    values.tags = (await stack.redis('SMEMBERS', 'tags')).split('\n').sort().join(',');
+    values['lock:job'] = await stack.redis('GET', 'lock:job');
+    values.persist = await stack.redis('TTL', 'session:1');
+    return { values, ttl: Number(await stack.redis('TTL', 'lock:job')) };
+  }
+
+  it('round trip: backup.sh, drop and mutate everything, restore.sh gives identical tables, sequences, large objects and Redis keys/values/TTLs', async () => {
+    await seed();
+    const pgBefore = await pgFingerprint();
+    const redisBefore = await redisFingerprint();
+    const dir = join(stack.root, 'roundtrip');
+    const env = stack.env(dir);
+    const backup = await stack.run('backup.sh', [], env);
+    assert.equal(backup.exitCode, 0, backup.stderr);
+    assert.match(backup.stderr, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ backup\.sh\[\d+\] /m, 'timestamped log lines');
+    const [id] = sets(dir);
+    assert.ok(id);
+    const manifest = JSON.parse(readFileSync(join(dir, id, 'manifest.json'), 'utf8'));
+    assert.deepEqual(manifest.postgres.row_counts, { 'audit."Event Log"': 777, 'public.attachments': 300, 'public.documents': 5, 'public.members': 5000 });
+    assert.equal(manifest.compression, 'zstd');
+    assert.ok(manifest.files.every((f: { sha256: string; bytes: number }) => /^[0-9a-f]{64}$/.test(f.sha256) && f.bytes > 0));
+    assert.match(manifest.postgres.server_version, new RegExp(`^${POSTGRES_MAJOR}\\.`));
+    assert.ok(manifest.redis.server_version && typeof manifest.duration_seconds === 'number');
+    await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(dir, id) });
+    const metrics = join(env.BACKUP_METRICS_DIR ?? '', 'gitmesh_backup.prom');
+    assert.equal(metric(metrics, BACKUP_METRICS.lastStatus), 1);
+    assert.ok(metric(metrics, BACKUP_METRICS.lastSize) > 0);
+
+    // Damage: drop a table, mutate rows, move sequences, add a table; flush and rewrite Redis.
+    await stack.psql('gitmesh-web', `DROP TABLE attachments; UPDATE members SET login = 'x' WHERE id < 100; DELETE FROM audit."Event Log"; SELECT setval('invoice_no', 1); SELECT lo_unlink(content) FROM documents; INSERT INTO members (login) VALUES ('late'); CREATE TABLE stray (x int)`);
+    await stack.redis('FLUSHALL');
+    await stack.redis('SET', 'session:1', 'mallory');
+    await stack.redis('SET', 'new-key', '1');
+
+    // Production needs the explicit flag; a dry run touches nothing.
+    const refused = await stack.run('restore.sh', ['--yes'], { ...env, BACKUP_ENVIRONMENT: 'production' });
+    assert.equal(refused.exitCode, 2);
+    assert.match(refused.stderr, /--confirm-production/);
+    const dry = await stack.run('restore.sh', [], env);
+    assert.equal(dry.exitCode, 0);
+    assert.equal(await stack.redis('GET', 'session:1'), 'mallory');
+
+    const restore = await stack.run('restore.sh', ['--set', id, '--yes', '--confirm-production'], { ...env, BACKUP_ENVIRONMENT: 'production', PG_KEEP_OLD: '0' });
+    assert.equal(restore.exitCode, 0, restore.stderr);
+    assert.deepEqual(await pgFingerprint(), pgBefore);
+    assert.equal(await stack.psql('gitmesh-web', "SELECT to_regclass('stray') IS NULL"), 't');
+    const redisAfter = await redisFingerprint();
+    assert.deepEqual(redisAfter.values, redisBefore.values);
+    assert.ok(redisAfter.ttl > 0 && redisAfter.ttl <= redisBefore.ttl && redisBefore.ttl - redisAfter.ttl < 60, `TTL kept: ${redisBefore.ttl} -> ${redisAfter.ttl}`);
+    assert.equal(await stack.psql('postgres', "SELECT count(*) FROM pg_database WHERE datname LIKE 'gitmesh-web\\_\\_%'"), '0');
+
+    // The restore drill passes on the same set and cleans up its scratch database.
+    const verify = await stack.run('verify-backup.sh', [], env);
+    assert.equal(verify.exitCode, 0, verify.stderr);
+    assert.match(verify.stderr, /row counts match the manifest for 4 tables/);
+    assert.equal(await stack.psql('postgres', "SELECT count(*) FROM pg_database WHERE datname LIKE '%verify%'"), '0');
+    assert.equal(metric(join(env.BACKUP_METRICS_DIR ?? '', 'gitmesh_backup_verify.prom'), BACKUP_METRICS.verifyLastStatus), 1);
+  });
+
+  it('encrypts to an age recipient; restore without the private key fails before touching anything, the drill passes with it', async () => {
+    requireTool('age');
+    requireTool('age-keygen');
+    const keyFile = join(stack.root, 'age.key');
+    await execa('age-keygen', ['-o', keyFile]);
+    const recipient = /public key: (age1\S+)/.exec(readFileSync(keyFile, 'utf8'))?.[1];
+    assert.ok(recipient);
+    const dir = join(stack.root, 'encrypted');
+    const env = stack.env(dir, { BACKUP_AGE_RECIPIENTS: recipient, BACKUP_COMPONENTS: 'postgres' });
+    assert.equal((await stack.run('backup.sh', [], env)).exitCode, 0);
+    const [id] = sets(dir);
+    assert.ok(id && existsSync(join(dir, id, 'postgres.tar.zst.age')));
+    const header = readFileSync(join(dir, id, 'postgres.tar.zst.age')).subarray(0, 21).toString();
+    assert.equal(header, 'age-encryption.org/v1');
+    const noKey = await stack.run('restore.sh', ['--yes'], env);
+    assert.notEqual(noKey.exitCode, 0);
+    assert.match(noKey.stderr, /BACKUP_AGE_IDENTITY_FILE/);
+    assert.equal(await stack.psql('postgres', "SELECT count(*) FROM pg_database WHERE datname LIKE 'gitmesh-web\\_\\_%'"), '0');
+    const drill = await stack.run('verify-backup.sh', [], { ...env, BACKUP_AGE_IDENTITY_FILE: keyFile });
+    assert.equal(drill.exitCode, 0, drill.stderr);
+  });
+
+  it('kill -9 mid-backup: no complete set appears, earlier sets stay intact, the next run succeeds and removes the partial set', async () => {
+    const dir = join(stack.root, 'killed');
+    const env = stack.env(dir, { BACKUP_NOW: String(T0) });
+    assert.equal((await stack.run('backup.sh', [], env)).exitCode, 0);
+    const earlier = sets(dir);
+    const slow = slowTool(stack.root, 'zstd', 30);
+    const child = stack.spawnScript('backup.sh', { ...env, BACKUP_NOW: String(T0 + DAY), PATH: `${slow}:${env.PATH}` });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await waitFor(() => partials(dir).length === 1 && existsSync(join(dir, partials(dir)[0] ?? '', '.pgdump', 'toc.dat')), 'the dump to reach the compression step');
+    process.kill(-(child.pid ?? 0), 'SIGKILL');
+    await exited;
+    assert.deepEqual(sets(dir), earlier, 'no new complete set');
+    assert.equal(partials(dir).length, 1);
+    assert.equal((await stack.run('restore.sh', ['--set', earlier[0] ?? ''], env)).exitCode, 0, 'earlier set still verifies');
+    const next = await stack.run('backup.sh', [], { ...env, BACKUP_NOW: String(T0 + DAY + 60) });
+    assert.equal(next.exitCode, 0, next.stderr);
+    assert.match(next.stderr, /removing incomplete set/);
+    assert.deepEqual(partials(dir), []);
+    assert.equal(sets(dir).length, 2);
+  });
+
+  it('wrong database password: exits non-zero, calls the alert webhook, records the failure, retention deletes nothing', async () => {
+    const dir = join(stack.root, 'wrongpw');
+    const base = stack.env(dir, { BACKUP_KEEP_DAILY: '1', BACKUP_KEEP_WEEKLY: '0' });
+    for (let day = 0; day < 3; day += 1) {
+      // Retention would keep one set: give it three by taking each under its own one-set policy window.
+      assert.equal((await stack.run('backup.sh', [], { ...base, BACKUP_NOW: String(T0 + day * DAY), BACKUP_KEEP_DAILY: '5' })).exitCode, 0);
+    }
+    const before = sets(dir);
+    assert.equal(before.length, 3);
+    const metricsFile = join(base.BACKUP_METRICS_DIR ?? '', 'gitmesh_backup.prom');
+    const lastSuccess = metric(metricsFile, BACKUP_METRICS.lastSuccess);
+    const calls: { body: string; type: string }[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        calls.push({ body, type: String(req.headers['content-type']) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const address = hook.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const wrong = join(stack.root, 'wrong_password');
+    writeFileSync(wrong, 'not-the-password');
+    const run = await stack.run('backup.sh', [], { ...base, BACKUP_NOW: String(T0 + 10 * DAY), PG_PASSWORD_FILE: wrong, BACKUP_ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/hook` });
+    hook.close();
+    assert.notEqual(run.exitCode, 0);
+    assert.match(run.stderr, /password authentication failed/);
+    assert.equal(calls.length, 1, 'one alert');
+    const alert = JSON.parse(calls[0]?.body ?? '{}');
+    assert.equal(alert.status, 'failure');
+    assert.match(alert.message, /postgres: connect/);
+    assert.equal(calls[0]?.type, 'application/json');
+    assert.deepEqual(sets(dir), before, 'retention did not run');
+    assert.deepEqual(partials(dir), []);
+    assert.equal(metric(metricsFile, BACKUP_METRICS.lastStatus), 0);
+    assert.equal(metric(metricsFile, BACKUP_METRICS.lastSuccess), lastSuccess, 'last success timestamp kept');
+  });
+
+  it('full disk (a 3 MiB tmpfs): clean failure, earlier sets intact, no partial set left', async function () {
+    const mnt = join(stack.root, 'small-disk');
+    mkdirSync(mnt);
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt]);
+    try {
+      const dir = join(mnt, 'sets');
+      const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', BACKUP_METRICS_DIR: join(stack.root, 'small-disk-metrics') });
+      await stack.psql('postgres', 'CREATE DATABASE small');
+      await stack.psql('small', 'CREATE TABLE t (x int); INSERT INTO t SELECT generate_series(1, 1000)');
+      assert.equal((await stack.run('backup.sh', [], { ...env, PG_DB: 'small', BACKUP_NOW: String(T0) })).exitCode, 0);
+      const earlier = sets(dir);
+      // Incompressible data bigger than the disk: the uncompressed dump cannot fit.
+      await stack.psql('small', "CREATE TABLE blob (b bytea); INSERT INTO blob SELECT decode(md5(random()::text), 'hex') FROM generate_series(1, 250000)");
+      const run = await stack.run('backup.sh', [], { ...env, PG_DB: 'small', BACKUP_NOW: String(T0 + DAY) });
+      assert.notEqual(run.exitCode, 0);
+      assert.match(run.stderr, /No space left on device|could not write/i);
+      assert.deepEqual(sets(dir), earlier);
+      assert.deepEqual(partials(dir), []);
+      assert.equal((await stack.run('restore.sh', [], { ...env, PG_DB: 'small' })).exitCode, 0, 'earlier set verifies');
+    } finally {
+      await execa('umount', [mnt]);
+      await stack.psql('postgres', 'DROP DATABASE IF EXISTS small');
+    }
+  });
+
+  it('two concurrent runs: the second exits 0 at once because of the lock; the first completes', async () => {
+    const dir = join(stack.root, 'concurrent');
+    const slow = slowTool(stack.root, 'zstd', 2);
+    const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', BACKUP_NOW: String(T0) });
+    const first = stack.spawnScript('backup.sh', { ...env, PATH: `${slow}:${env.PATH}` });
+    const firstExit = new Promise<number | null>((resolve) => first.once('exit', resolve));
+    await waitFor(() => partials(dir).length === 1, 'the first run to start');
+    const second = await stack.run('backup.sh', [], { ...env, BACKUP_NOW: String(T0 + 60) });
+    assert.equal(second.exitCode, 0);
+    assert.match(second.stderr, /holds .*lock; nothing to do/);
+    assert.equal(await firstExit, 0);
+    assert.deepEqual(sets(dir), ['20250101T021500Z']);
+  });
+
+  it('corrupted archive: restore.sh refuses at the checksum step and touches nothing', async () => {
+    const dir = join(stack.root, 'corrupt');
+    const env = stack.env(dir);
+    assert.equal((await stack.run('backup.sh', [], env)).exitCode, 0);
+    const [id] = sets(dir);
+    const archive = join(dir, id ?? '', 'postgres.tar.zst');
+    const bytes = readFileSync(archive);
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    writeFileSync(archive, bytes);
+    await stack.psql('gitmesh-web', "INSERT INTO members (login) VALUES ('after-backup')");
+    await stack.redis('SET', 'after-backup', '1');
+    const run = await stack.run('restore.sh', ['--yes'], env);
+    assert.equal(run.exitCode, 3);
+    assert.match(run.stderr, /postgres\.tar\.zst does not match its sha256/);
+    assert.match(run.stderr, /REFUSING/);
+    assert.equal(await stack.psql('gitmesh-web', "SELECT count(*) FROM members WHERE login = 'after-backup'"), '1');
+    assert.equal(await stack.redis('GET', 'after-backup'), '1');
+    assert.notEqual((await stack.run('verify-backup.sh', [], env)).exitCode, 0, 'the drill fails too');
+  });
+
+  it('retention with a fixed clock across 40 simulated days keeps the newest set of the last 7 days and 4 ISO weeks', async () => {
+    const dir = join(stack.root, 'retention');
+    const env = stack.env(dir, { BACKUP_COMPONENTS: 'redis', BACKUP_KEEP_DAILY: '7', BACKUP_KEEP_WEEKLY: '4' });
+    const taken: number[] = [];
+    for (let day = 0; day < 40; day += 1) {
+      const runs = day % 5 === 0 ? [T0 + day * DAY, T0 + day * DAY + 12 * 3600] : [T0 + day * DAY];
+      for (const now of runs) {
+        const run = await stack.run('backup.sh', [], { ...env, BACKUP_NOW: String(now) });
+        assert.equal(run.exitCode, 0, run.stderr);
+        taken.push(now);
+        assert.ok(sets(dir).includes(new Date(now * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')), 'the newest set is kept');
+      }
+    }
+    // Independent model of the policy: newest per day (7 most recent days) and per ISO week (4 most recent weeks).
+    const id = (t: number): string => new Date(t * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const isoWeek = (t: number): string => {
+      const d = new Date(t * 1000);
+      const day = (d.getUTCDay() + 6) % 7;
+      const thursday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - day + 3));
+      const yearStart = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+      return `${thursday.getUTCFullYear()}-W${Math.ceil(((thursday.getTime() - yearStart) / 86_400_000 + 1) / 7)}`;
+    };
+    const newestOf = (key: (t: number) => string, count: number): string[] => {
+      const seen = new Map<string, number>();
+      for (const t of [...taken].sort((a, b) => b - a)) if (!seen.has(key(t))) seen.set(key(t), t);
+      return [...seen.values()].slice(0, count).map(id);
+    };
+    const expected = [...new Set([...newestOf((t) => id(t).slice(0, 8), 7), ...newestOf(isoWeek, 4)])].sort();
+    assert.deepEqual(sets(dir), expected);
+    assert.equal(expected.length, 10);
+  });
+
+  describe('OpenSearch snapshot API (simulated: a local HTTP server speaks the snapshot endpoints, OpenSearch is not installable here)', () => {
+    let server: Server;
+    let url = '';
+    const requests: string[] = [];
+    let polls = 0;
+    let finalState = 'SUCCESS';
+    before(async () => {
+      server = createServer((req: IncomingMessage, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          const path = req.url ?? '';
+          requests.push(`${req.method} ${path}${body ? ` ${body}` : ''}`);
+          const json = (status: number, value: unknown): void => {
+            res.writeHead(status, { 'content-type': 'application/json' });
+            res.end(req.method === 'HEAD' ? undefined : JSON.stringify(value));
+          };
+          const snap = /^\/_snapshot\/([^/]+)\/([^/?]+)/.exec(path);
+          if (req.method === 'GET' && path === '/') return json(200, { version: { number: '2.19.0-simulated' } });
+          if (req.method === 'PUT' && /^\/_snapshot\/[^/]+$/.test(path)) return json(200, { acknowledged: true });
+          if (req.method === 'PUT' && snap) return json(200, { accepted: true });
+          if (req.method === 'GET' && snap) {
+            polls += 1;
+            const state = polls < 3 ? 'IN_PROGRESS' : finalState;
+            return json(200, { snapshots: [{ snapshot: snap[2], state, indices: ['members', 'activities'], shards: { total: 2, failed: 0, successful: 2 } }] });
+          }
+          if (req.method === 'POST' && path.includes('/_restore')) return json(200, { snapshot: { snapshot: snap?.[2], shards: { total: 2, failed: 0, successful: 2 } } });
+          if (req.method === 'DELETE' && snap) return json(200, { acknowledged: true });
+          if (req.method === 'HEAD' && path === '/members') return json(200, {});
+          if (req.method === 'HEAD') return json(404, {});
+          if (req.method === 'DELETE') return json(200, { acknowledged: true });
+          return json(400, { error: `unexpected ${req.method} ${path}` });
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const address = server.address();
+      url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    });
+    after(() => server.close());
+
+    it('backup registers the repository, starts a snapshot, polls until SUCCESS; restore deletes live indices and restores; retention deletes old snapshots', async () => {
+      const dir = join(stack.root, 'opensearch');
+      const env = stack.env(dir, { BACKUP_COMPONENTS: 'opensearch', OPENSEARCH_URL: url, OPENSEARCH_POLL_SECONDS: '0', BACKUP_KEEP_DAILY: '1', BACKUP_KEEP_WEEKLY: '0' });
+      const run = await stack.run('backup.sh', [], { ...env, BACKUP_NOW: String(T0) });
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.deepEqual(requests.slice(0, 6), [
+        'GET /',
+        'PUT /_snapshot/gitmesh-backups {"type":"fs","settings":{"location":"/usr/share/opensearch/snapshots/gitmesh","compress":true}}',
+        'PUT /_snapshot/gitmesh-backups/gitmesh-20250101t021500z?wait_for_completion=false {"indices":"*,-.*","include_global_state":false}',
+        'GET /_snapshot/gitmesh-backups/gitmesh-20250101t021500z',
+        'GET /_snapshot/gitmesh-backups/gitmesh-20250101t021500z',
+        'GET /_snapshot/gitmesh-backups/gitmesh-20250101t021500z',
+      ]);
+      const manifest = JSON.parse(readFileSync(join(dir, '20250101T021500Z', 'manifest.json'), 'utf8'));
+      assert.deepEqual(manifest.opensearch, { file: 'opensearch-snapshot.json', server_version: '2.19.0-simulated', repository: 'gitmesh-backups', snapshot: 'gitmesh-20250101t021500z' });
+
+      requests.length = 0;
+      const restore = await stack.run('restore.sh', ['--yes', '--only', 'opensearch'], env);
+      assert.equal(restore.exitCode, 0, restore.stderr);
+      assert.deepEqual(requests, [
+        'GET /_snapshot/gitmesh-backups/gitmesh-20250101t021500z',
+        'HEAD /members',
+        'DELETE /members',
+        'HEAD /activities',
+        'POST /_snapshot/gitmesh-backups/gitmesh-20250101t021500z/_restore?wait_for_completion=true {"indices":"*,-.*","include_global_state":false}',
+      ]);
+
+      requests.length = 0;
+      polls = 0;
+      assert.equal((await stack.run('backup.sh', [], { ...env, BACKUP_NOW: String(T0 + DAY) })).exitCode, 0);
+      assert.ok(requests.includes('DELETE /_snapshot/gitmesh-backups/gitmesh-20250101t021500z'), requests.join('\n'));
+      assert.deepEqual(sets(dir), ['20250102T021500Z']);
+    });
+
+    it('a snapshot that ends FAILED fails the backup and leaves no set', async () => {
+      const dir = join(stack.root, 'opensearch-failed');
+      finalState = 'FAILED';
+      polls = 0;
+      const run = await stack.run('backup.sh', [], stack.env(dir, { BACKUP_COMPONENTS: 'opensearch', OPENSEARCH_URL: url, OPENSEARCH_POLL_SECONDS: '0', BACKUP_NOW: String(T0) }));
+      finalState = 'SUCCESS';
+      assert.notEqual(run.exitCode, 0);
+      assert.match(run.stderr, /ended FAILED/);
+      assert.deepEqual(sets(dir), []);
+      assert.deepEqual(partials(dir), []);
+    });
+  });
+});
