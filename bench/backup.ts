@@ -1,0 +1,107 @@
+/**
+ * Backup benchmark (on demand: `npm run bench -- --only backup`; never part of the tests).
+ * A pgbench database of scale 70 (about 1 GB) on a throwaway PostgreSQL on loopback, backed up and
+ * restored with the generated scripts and with the naive `pg_dump | gzip` / `gunzip | psql`, in one run.
+ * Targets: backup at least 2x faster, archive at most 1.1x the naive size, restore faster.
+ */
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { backupFiles } from '../generators/lib/files/backup.js';
+import { prepare } from '../generators/lib/prepare/index.js';
+import { resolveAnswers } from '../generators/lib/answers.js';
+import { render } from '../generators/lib/render.js';
+import { POSTGRES_MAJOR } from '../generators/lib/versions.js';
+
+const PG_BIN = `/usr/lib/postgresql/${POSTGRES_MAJOR}/bin`;
+const SCALE = Number(process.env.BENCH_PGBENCH_SCALE ?? 70);
+const PASSWORD = 'bench';
+const PORT = 55_000 + Math.floor(Math.random() * 5000);
+
+const seconds = async (fn: () => Promise<unknown>): Promise<number> => {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+};
+const du = (path: string): number => {
+  const st = statSync(path);
+  return st.isDirectory() ? readdirSync(path).reduce((sum, name) => sum + du(join(path, name)), 0) : st.size;
+};
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+export async function run(): Promise<string[]> {
+  const root = mkdtempSync(join(tmpdir(), 'gitmesh-bench-backup-'));
+  chmodSync(root, 0o755);
+  const data = join(root, 'pgdata');
+  mkdirSync(data, { mode: 0o700 });
+  const pwfile = join(root, 'pw');
+  writeFileSync(pwfile, PASSWORD);
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const uid = Number((await execa('id', ['-u', 'postgres'])).stdout);
+    const gid = Number((await execa('id', ['-g', 'postgres'])).stdout);
+    chownSync(data, uid, gid);
+    chownSync(pwfile, uid, gid);
+  }
+  const asPg = (cmd: string, args: string[]) => (asRoot ? execa('runuser', ['-u', 'postgres', '--', cmd, ...args]) : execa(cmd, args));
+  const env = { ...process.env, PGPASSWORD: PASSWORD, PGHOST: '127.0.0.1', PGPORT: String(PORT), PGUSER: 'gitmesh' } as Record<string, string>;
+  const lines: string[] = [`backup: pgbench scale ${SCALE} on PostgreSQL ${POSTGRES_MAJOR}, ${cpus().length} CPUs`];
+  try {
+    await asPg(`${PG_BIN}/initdb`, ['-D', data, '-U', 'gitmesh', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync']);
+    await asPg(`${PG_BIN}/pg_ctl`, ['-D', data, '-w', '-l', join(data, 'log'), '-o', `-p ${PORT} -k ${data} -c listen_addresses=127.0.0.1 -c max_wal_size=4GB -c shared_buffers=512MB`, 'start']);
+    await execa('createdb', ['gitmesh-web'], { env });
+    const init = await seconds(() => execa('pgbench', ['-i', '-q', '-s', String(SCALE), 'gitmesh-web'], { env }));
+    const dbSize = Number((await execa('psql', ['-Atc', "SELECT pg_database_size('gitmesh-web')", 'gitmesh-web'], { env })).stdout);
+    lines.push(`database: ${mb(dbSize)} (pgbench -i in ${init.toFixed(0)} s)`);
+
+    // The generated scripts, as a default deployment renders them.
+    const resolution = resolveAnswers({}, { useDefaults: true });
+    if (!resolution.answers) throw new Error(resolution.problems.join('; '));
+    const model = prepare(resolution.answers);
+    const repo = join(root, 'repo');
+    for (const spec of backupFiles(model)) {
+      const path = join(repo, spec.path);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, render(spec.template, model, spec.locals), { mode: spec.executable ? 0o755 : 0o644 });
+    }
+    const scriptEnv = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: root,
+      BACKUP_DIR: join(root, 'sets'),
+      BACKUP_METRICS_DIR: join(root, 'metrics'),
+      BACKUP_ENVIRONMENT: 'bench',
+      BACKUP_COMPONENTS: 'postgres',
+      PG_HOST: '127.0.0.1',
+      PG_PORT: String(PORT),
+      PG_PASSWORD_FILE: pwfile,
+      PG_JOBS: String(Math.max(2, cpus().length)),
+      PG_KEEP_OLD: '0',
+    };
+    const naiveFile = join(root, 'naive.sql.gz');
+
+    const generatedBackup = await seconds(() => execa('bash', [join(repo, 'scripts/backup.sh')], { env: scriptEnv, extendEnv: false }));
+    const naiveBackup = await seconds(() => execa('bash', ['-o', 'pipefail', '-c', `pg_dump gitmesh-web | gzip > ${naiveFile}`], { env }));
+    const [set] = readdirSync(scriptEnv.BACKUP_DIR).filter((name) => /^\d{8}T\d{6}Z$/.test(name));
+    const generatedSize = du(join(scriptEnv.BACKUP_DIR, set ?? ''));
+    const naiveSize = statSync(naiveFile).size;
+
+    const generatedRestore = await seconds(() => execa('bash', [join(repo, 'scripts/restore.sh'), '--yes'], { env: scriptEnv, extendEnv: false }));
+    const naiveRestore = await seconds(async () => {
+      await execa('createdb', ['naive-restore'], { env });
+      await execa('bash', ['-o', 'pipefail', '-c', `gunzip -c ${naiveFile} | psql -q -X -v ON_ERROR_STOP=1 -d naive-restore >/dev/null`], { env });
+    });
+
+    lines.push(
+      `backup:  generated ${generatedBackup.toFixed(1)} s (${mb(generatedSize)})  naive pg_dump | gzip ${naiveBackup.toFixed(1)} s (${mb(naiveSize)})`,
+      `restore: generated ${generatedRestore.toFixed(1)} s (pg_restore -j ${scriptEnv.PG_JOBS}, row counts checked, swap)  naive gunzip | psql ${naiveRestore.toFixed(1)} s`,
+      `backup speed-up ${(naiveBackup / generatedBackup).toFixed(2)}x (target >= 2x)`,
+      `size ratio ${(generatedSize / naiveSize).toFixed(2)}x (target <= 1.1x)`,
+      `restore speed-up ${(naiveRestore / generatedRestore).toFixed(2)}x (target > 1x)`,
+    );
+  } finally {
+    await asPg(`${PG_BIN}/pg_ctl`, ['-D', data, '-m', 'immediate', 'stop']).catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
+  return lines;
+}
