@@ -42,3 +42,6 @@ export const PNPM_VERSION = '9.15.9';
 /** Fixed UID/GID of the unprivileged user in every image we build. */
 export const APP_UID = 10001;
 export const APP_GID = 10001;
+
+/** Alpine packages of the backup image (apk `~` pins the upstream version, any -rN rebuild of it). */
+export const BACKUP_APK = ['bash~5.2', 'coreutils~9', 'tar~1.35', 'curl~8', 'jq~1', 'zstd~1.5', 'age~1.2', 'gnupg~2.4', 'rclone~1.69', 'supercronic~0.2.33', 'util-linux-misc~2'] as const;
