@@ -28,6 +28,7 @@ REQUIRED=(
   curl
   openssl
   util-linux               # flock
+  jq                       # backup scripts: manifests, alert payloads
   time                     # GNU time: peak RSS in npm run bench
   git
 )
