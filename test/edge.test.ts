@@ -271,6 +271,8 @@ describe('edge proxy: live on loopback (self-signed, intermediate)', function ()
 
   it('writes one JSON object per request to the access log, without query strings', async () => {
     await curl(lab, 'https://127.0.0.1:8443/api/echo?token=s3cret-token', ['-o', '/dev/null']);
+    // The log is buffered (64k, flushed every second).
+    await waitUntil('the access log flush', async () => edge.accessLog().includes('"path":"/api/echo"'), 5000);
     const lines = edge.accessLog().trim().split('\n');
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const hit = entries.find((e) => e.path === '/api/echo' && e.request_method === 'GET');

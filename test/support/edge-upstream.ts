@@ -6,7 +6,7 @@
  *   api:      /echo* → the request as JSON (path, headers), with helmet-like headers the edge must
  *             replace; /big → 16 KB JSON; /socket.io/ → WebSocket echo (first frame: "path:<url>").
  *   frontend: /assets/<hashed>.js → JavaScript with a short Cache-Control the edge must replace;
- *             /bench → a small text body; anything else → index.html.
+ *             /bench → a small text body (/bench-io: after 5 ms); anything else → index.html.
  *   webhook:  anything → the request as JSON.
  */
 import { createHash } from 'node:crypto';
@@ -49,8 +49,13 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       return;
     }
     if (url.startsWith('/bench')) {
-      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '3' });
-      res.end('ok\n');
+      // /bench-io: 5 ms of simulated I/O (a database round trip), like an API call.
+      const reply = () => {
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '3' });
+        res.end('ok\n');
+      };
+      if (url.startsWith('/bench-io')) setTimeout(reply, 5);
+      else reply();
       return;
     }
     res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'max-age=3600' });
