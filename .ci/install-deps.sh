@@ -35,7 +35,7 @@ REQUIRED=(
 OPTIONAL=(age)             # installed when the archive has it
 SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter)
 COMMANDS=(nginx psql redis-server redis-cli shellcheck promtool amtool docker-compose
-  testssl wrk hyperfine zstd pigz curl openssl flock git)
+  testssl wrk hyperfine zstd pigz curl openssl flock git jq)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 
