@@ -28,6 +28,7 @@ REQUIRED=(
   curl
   openssl
   util-linux               # flock
+  iproute2                 # ip: the edge tests run nginx in a private network namespace
   jq                       # backup scripts: manifests, alert payloads
   time                     # GNU time: peak RSS in npm run bench
   git
