@@ -43,6 +43,8 @@ const MATRIX: [string, RawAnswers][] = [
   ['staging only', { environments: 'staging' }],
   ['production only', { environments: 'production' }],
   ['other registry, external postgres', { registry: 'registry.example.com', postgres: false }],
+  ['compose and kubernetes targets', { targets: 'compose,kubernetes' }],
+  ['kubernetes target only', { targets: 'kubernetes' }],
 ];
 
 const jobsOf = (doc: Yaml): Record<string, Job> => (doc.jobs ?? {}) as Record<string, Job>;
@@ -235,7 +237,8 @@ describe('ci: generated GitHub Actions workflows', function () {
       it('reach rollback automatically (deploy.sh) and by hand (rollback.yml)', function () {
         const deploy = jobsOf(docs.get('.github/workflows/deploy.yml')!);
         for (const job of Object.values(deploy)) {
-          assert.ok(job.steps?.some((s) => /remote\.sh deploy /.test(String(s.run))), 'every deploy job runs remote.sh deploy');
+          // Both deploy paths roll back on their own: deploy.sh to the running tag, k8s-deploy.sh with rollout undo.
+          assert.ok(job.steps?.some((s) => /remote\.sh deploy |k8s-deploy\.sh /.test(String(s.run))), 'every deploy job runs remote.sh deploy or k8s-deploy.sh');
         }
         assert.match(text('scripts/deploy/deploy.sh'), /roll_out "\$\{current\}"/, 'deploy.sh rolls back to the running tag on failure');
         const rollback = docs.get('.github/workflows/rollback.yml')!;
@@ -245,7 +248,7 @@ describe('ci: generated GitHub Actions workflows', function () {
         assert.equal(inputs.tag.required, false, 'the tag defaults to the previous release');
         const job = Object.values(jobsOf(rollback))[0];
         assert.equal(job.concurrency?.group, 'deploy-${{ inputs.environment }}', 'rollback shares the deploy concurrency group');
-        assert.ok(job.steps?.some((s) => /remote\.sh rollback /.test(String(s.run))));
+        assert.ok(job.steps?.some((s) => /remote\.sh rollback |k8s-deploy\.sh .*--undo/.test(String(s.run))), "rollback.yml rolls back by hand");
       });
 
       it('lint every Dockerfile, script, workflow, compose file, the edge and monitoring config', function () {
@@ -256,7 +259,7 @@ describe('ci: generated GitHub Actions workflows', function () {
         assert.match(runs, /actionlint/);
         assert.match(runs, /-f compose\.yaml config --quiet/);
         assert.match(runs, /-f compose\.yaml -f compose\.override\.yaml config --quiet/);
-        assert.equal(/-f compose\.monitoring\.yaml config --quiet/.test(runs), r.model.answers.monitoring);
+        assert.equal(/-f compose\.monitoring\.yaml -f compose\.tracing\.yaml config --quiet/.test(runs), r.model.answers.monitoring);
         const nginx = r.model.composeServices.some((s) => s.name === 'nginx');
         assert.equal(/--entrypoint nginx[\s\S]* -t -p /.test(runs), nginx, 'nginx -t when the edge exists');
         assert.equal(/monitoring-check|promtool/.test(runs), r.model.answers.monitoring, 'promtool when monitoring exists');
@@ -340,5 +343,21 @@ describe('ci: generated GitHub Actions workflows', function () {
       const broken = ci.replace('  pull_request:\n', '  pull_request_target:\n');
       assert.notDeepEqual(injectionProblems('ci.yml', broken, parseYaml(broken) as Yaml), []);
     });
+  });
+});
+
+describe('ci: deploy path per target', () => {
+  it('compose deploys over SSH; kubernetes adds kubectl apply -k with secrets from the environment', () => {
+    const both = renderCi({ targets: 'compose,kubernetes' }).files.get('.github/workflows/deploy.yml')!;
+    assert.match(both, /\.\/scripts\/deploy\/remote\.sh deploy/);
+    assert.match(both, /\.\/scripts\/k8s-deploy\.sh staging "\$\{IMAGE_TAG\}"/);
+    assert.match(both, /\.\/scripts\/k8s-deploy\.sh production "\$\{IMAGE_TAG\}"/);
+    assert.match(both, /SECRET_POSTGRES_PASSWORD: \$\{\{ secrets\.GITMESH_SECRET_POSTGRES_PASSWORD \}\}/);
+    assert.match(both, /printf '%s' "\$\{SECRET_POSTGRES_PASSWORD\}" > secrets\/postgres_password/);
+    const k8sOnly = renderCi({ targets: 'kubernetes' }).files.get('.github/workflows/deploy.yml')!;
+    assert.doesNotMatch(k8sOnly, /remote\.sh deploy/);
+    assert.match(k8sOnly, /k8s-deploy\.sh/);
+    const composeOnly = renderCi({}).files.get('.github/workflows/deploy.yml')!;
+    assert.doesNotMatch(composeOnly, /k8s-deploy|KUBECONFIG/);
   });
 });

@@ -3,6 +3,7 @@
  * deploy/rollback scripts and the docs/ci-cd.md runbook. Every decision is made here, in `ciView`;
  * the templates only print the view.
  */
+import { productionComposeFiles } from './base.js';
 import { posix } from 'node:path';
 import { CI_ACTIONS, CI_RUNNER, CI_TOOL_IMAGES, pinned, type ActionName } from '../ci-actions.js';
 import type { AppService, DeploymentModel } from '../model.js';
@@ -84,6 +85,10 @@ export interface CiView {
   readonly waitTimeoutSeconds: number;
   /** Release tag filters (GitHub glob syntax): semver with an optional pre-release suffix. */
   readonly tagPatterns: readonly string[];
+  /** Deploy to Docker hosts over SSH (target `compose`). */
+  readonly compose: boolean;
+  /** Deploy with `kubectl apply -k` (target `kubernetes`): the GitHub secret feeding each secrets/ file. */
+  readonly kubernetes?: { readonly secrets: readonly { readonly file: string; readonly env: string; readonly secret: string }[] };
 }
 
 const TAG_PATTERNS = ['v[0-9]+.[0-9]+.[0-9]+', 'v[0-9]+.[0-9]+.[0-9]+-*'];
@@ -162,11 +167,11 @@ function mountFrom(model: DeploymentModel, service: string, targetPrefix: string
 export function ciView(model: DeploymentModel): CiView {
   const composePaths = composeFiles(model).map((spec) => spec.path).filter((path) => /^compose(\.[a-z]+)?\.yaml$/.test(path));
   const monitoring = composePaths.includes('compose.monitoring.yaml');
-  const hostComposeFiles = ['compose.yaml', ...(monitoring ? ['compose.monitoring.yaml'] : [])];
+  const hostComposeFiles = productionComposeFiles(model);
   const composeChecks = [
     ['compose.yaml'],
     ...(composePaths.includes('compose.override.yaml') ? [['compose.yaml', 'compose.override.yaml']] : []),
-    ...(monitoring ? [['compose.yaml', 'compose.monitoring.yaml']] : []),
+    ...(monitoring ? [productionComposeFiles(model)] : []),
   ];
   const usesConfig = model.composeServices.some((svc) => svc.mounts.some((m) => m.type === 'bind' && m.source.startsWith('./config/')));
   const nginx = nginxCheck(model);
@@ -209,6 +214,15 @@ export function ciView(model: DeploymentModel): CiView {
     smokeInsecure: model.answers.tlsMode === 'self-signed',
     waitTimeoutSeconds: 600,
     tagPatterns: TAG_PATTERNS,
+    compose: model.answers.targets.includes('compose'),
+    ...(model.answers.targets.includes('kubernetes')
+      ? {
+          kubernetes: {
+            // The kustomize secretGenerator reads secrets/<name>; CI writes each from an environment secret.
+            secrets: model.secrets.map((secret) => ({ file: secret.name, env: `SECRET_${secret.name.toUpperCase()}`, secret: `GITMESH_SECRET_${secret.name.toUpperCase()}` })),
+          },
+        }
+      : {}),
   };
 }
 
