@@ -143,6 +143,8 @@ class Stack {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: this.root,
       LANG: 'C.UTF-8',
+      // Scratch dirs of runs the tests SIGKILL stay inside the test root.
+      TMPDIR: this.root,
       BACKUP_DIR: backupDir,
       BACKUP_METRICS_DIR: join(backupDir, '..', `${backupDir.split('/').pop() ?? 'x'}-metrics`),
       BACKUP_ENVIRONMENT: 'test',
