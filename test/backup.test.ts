@@ -120,11 +120,11 @@ class Stack {
 
   async startRedis(): Promise<void> {
     await execa('redis-server', [this.redisConf]);
-    for (let i = 0; i < 100; i += 1) {
+    for (let i = 0; i < 300; i += 1) {
       if ((await this.redis('PING').catch(() => '')) === 'PONG') return;
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error('redis did not start');
+    throw new Error(`redis did not start: ${existsSync(join(this.root, 'redis.log')) ? readFileSync(join(this.root, 'redis.log'), 'utf8').slice(-2000) : 'no log'}`);
   }
 
   async psql(db: string, sql: string): Promise<string> {
