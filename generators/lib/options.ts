@@ -272,6 +272,13 @@ export const optionDeclarations = {
     min: 0,
     max: 520,
   } satisfies NumberDecl,
+  backupOffsite: {
+    type: 'boolean',
+    flag: 'backup-offsite',
+    message: 'Copy every backup set offsite to S3-compatible storage (rclone)?',
+    description: 'Needs the bucket settings in .env and two operator secrets (access key id and secret key).',
+    default: false,
+  } satisfies BooleanDecl,
   customServices: {
     type: 'json',
     flag: 'custom-services',

@@ -72,9 +72,9 @@ export interface BackupView {
   readonly rpo: string;
 }
 
-/** Offsite copies need S3 credentials the operator supplies; opt in with the `backupOffsite` answer when the core offers it. */
+/** Offsite copies need S3 credentials the operator supplies: opt in with the `backupOffsite` answer. */
 function offsiteEnabled(model: DeploymentModel): boolean {
-  return (model.answers as unknown as Readonly<Record<string, unknown>>).backupOffsite === true;
+  return model.answers.backupOffsite;
 }
 
 /** Worst-case data loss for a cron schedule, in words (a set per run; loss is everything since the last set). */
