@@ -100,7 +100,10 @@ async function runScript(h: Host, script: string, args: string[], env: Record<st
 const dc = (h: Host, args: string, tag: string) => `docker compose ${h.view.hostComposeFiles.map((f) => `-f ${f}`).join(' ')} ${args} [${tag}]`;
 const pull = (h: Host, tag: string) => dc(h, 'pull --quiet', tag);
 const migrate = (h: Host, tag: string) => (h.view.migrate ? [dc(h, 'run --rm migrate', tag)] : []);
-const up = (h: Host, tag: string) => dc(h, `up --detach --wait --wait-timeout ${h.view.waitTimeoutSeconds} --remove-orphans`, tag);
+const up = (h: Host, tag: string) => [
+  dc(h, `up --detach --wait --wait-timeout ${h.view.waitTimeoutSeconds} --remove-orphans`, tag),
+  ...(h.view.edgeReload ? [dc(h, `exec -T nginx nginx -s reload ${h.view.edgeReload}`, tag)] : []),
+];
 const smoke = (h: Host, tag: string) => (h.view.smoke.length ? h.view.smoke.map((c) => c.path) : ['/']).map((p) => `curl https://staging.example.com${p} [${tag}]`);
 
 describe('ci: deploy and rollback scripts', function () {
@@ -128,7 +131,7 @@ describe('ci: deploy and rollback scripts', function () {
     const h = await host({});
     const r = await runScript(h, 'deploy.sh', ['1.0.0']);
     assert.equal(r.code, 0, r.out);
-    assert.deepEqual(r.calls, [pull(h, '1.0.0'), ...migrate(h, '1.0.0'), up(h, '1.0.0'), ...smoke(h, '1.0.0')]);
+    assert.deepEqual(r.calls, [pull(h, '1.0.0'), ...migrate(h, '1.0.0'), ...up(h, '1.0.0'), ...smoke(h, '1.0.0')]);
     assert.equal(r.current, '1.0.0');
     assert.equal(r.previous, '');
     assert.equal(r.envTag, '1.0.0');
@@ -138,7 +141,7 @@ describe('ci: deploy and rollback scripts', function () {
     const h = await host({}, { current: '1.0.0', previous: '0.9.0' });
     const r = await runScript(h, 'deploy.sh', ['1.1.0']);
     assert.equal(r.code, 0, r.out);
-    assert.deepEqual(r.calls, [pull(h, '1.1.0'), 'make backup', ...migrate(h, '1.1.0'), up(h, '1.1.0'), ...smoke(h, '1.1.0')]);
+    assert.deepEqual(r.calls, [pull(h, '1.1.0'), 'make backup', ...migrate(h, '1.1.0'), ...up(h, '1.1.0'), ...smoke(h, '1.1.0')]);
     assert.equal(r.current, '1.1.0');
     assert.equal(r.previous, '1.0.0');
     assert.equal(r.envTag, '1.1.0');
@@ -149,7 +152,7 @@ describe('ci: deploy and rollback scripts', function () {
     const h = await host({}, { current: '1.1.0', previous: '1.0.0' });
     const r = await runScript(h, 'deploy.sh', ['1.2.0'], { FAKE_CURL_FAIL_TAG: '1.2.0' });
     assert.equal(r.code, 1, r.out);
-    assert.deepEqual(r.calls, [pull(h, '1.2.0'), 'make backup', ...migrate(h, '1.2.0'), up(h, '1.2.0'), ...smoke(h, '1.2.0'), up(h, '1.1.0'), ...smoke(h, '1.1.0')]);
+    assert.deepEqual(r.calls, [pull(h, '1.2.0'), 'make backup', ...migrate(h, '1.2.0'), ...up(h, '1.2.0'), ...smoke(h, '1.2.0'), ...up(h, '1.1.0'), ...smoke(h, '1.1.0')]);
     assert.equal(r.current, '1.1.0');
     assert.equal(r.previous, '1.0.0');
     assert.equal(r.envTag, '1.1.0');
@@ -160,7 +163,7 @@ describe('ci: deploy and rollback scripts', function () {
     const h = await host({}, { current: '1.1.0', previous: '1.0.0' });
     const r = await runScript(h, 'deploy.sh', ['1.2.0'], { FAKE_DOCKER_FAIL: 'up --detach@1.2.0' });
     assert.equal(r.code, 1, r.out);
-    assert.deepEqual(r.calls, [pull(h, '1.2.0'), 'make backup', ...migrate(h, '1.2.0'), up(h, '1.2.0'), up(h, '1.1.0'), ...smoke(h, '1.1.0')]);
+    assert.deepEqual(r.calls, [pull(h, '1.2.0'), 'make backup', ...migrate(h, '1.2.0'), up(h, '1.2.0')[0]!, ...up(h, '1.1.0'), ...smoke(h, '1.1.0')]);
     assert.equal(r.current, '1.1.0');
     assert.equal(r.envTag, '1.1.0');
   });
@@ -193,7 +196,7 @@ describe('ci: deploy and rollback scripts', function () {
     const h = await host({}, { current: '1.1.0', previous: '1.0.0' });
     const r = await runScript(h, 'rollback.sh', []);
     assert.equal(r.code, 0, r.out);
-    assert.deepEqual(r.calls, [pull(h, '1.0.0'), up(h, '1.0.0'), ...smoke(h, '1.0.0')]);
+    assert.deepEqual(r.calls, [pull(h, '1.0.0'), ...up(h, '1.0.0'), ...smoke(h, '1.0.0')]);
     assert.equal(r.current, '1.0.0');
     assert.equal(r.previous, '1.1.0');
     assert.equal(r.envTag, '1.0.0');

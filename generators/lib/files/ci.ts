@@ -3,12 +3,12 @@
  * deploy/rollback scripts and the docs/ci-cd.md runbook. Every decision is made here, in `ciView`;
  * the templates only print the view.
  */
-import { productionComposeFiles } from './base.js';
 import { posix } from 'node:path';
 import { CI_ACTIONS, CI_RUNNER, CI_TOOL_IMAGES, pinned, type ActionName } from '../ci-actions.js';
 import type { AppService, DeploymentModel } from '../model.js';
 import { EDGE_PATHS, edgeView } from '../prepare/edge.js';
 import { PNPM_VERSION } from '../versions.js';
+import { productionComposeFiles } from './base.js';
 import { composeFiles } from './compose.js';
 import type { Manifest } from './types.js';
 
@@ -87,6 +87,8 @@ export interface CiView {
   readonly tagPatterns: readonly string[];
   /** Deploy to Docker hosts over SSH (target `compose`). */
   readonly compose: boolean;
+  /** nginx -p/-c arguments: after `up`, the edge reloads so it re-resolves recreated upstream containers. */
+  readonly edgeReload?: string;
   /** Deploy with `kubectl apply -k` (target `kubernetes`): the GitHub secret feeding each secrets/ file. */
   readonly kubernetes?: { readonly secrets: readonly { readonly file: string; readonly env: string; readonly secret: string }[] };
 }
@@ -215,6 +217,8 @@ export function ciView(model: DeploymentModel): CiView {
     waitTimeoutSeconds: 600,
     tagPatterns: TAG_PATTERNS,
     compose: model.answers.targets.includes('compose'),
+    // nginx resolves upstream names once; recreated containers get new addresses.
+    ...(model.composeServices.some((svc) => svc.name === 'nginx') ? { edgeReload: `-p ${EDGE_PATHS.prefix} -c ${EDGE_PATHS.conf}` } : {}),
     ...(model.answers.targets.includes('kubernetes')
       ? {
           kubernetes: {
