@@ -3,7 +3,7 @@
  * group-readable only, never overwritten; the entrypoint wrapper turns VAR_FILE into VAR.
  */
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { generate } from './support/generate.js';
@@ -46,6 +46,22 @@ describe('foundation scripts', () => {
     const other = await generate({ postgresReplica: true });
     await execa('bash', [join(other.dir, 'scripts/generate-secrets.sh')]);
     assert.notEqual(await readFile(join(other.dir, 'secrets/postgres_password'), 'utf8'), values.get('postgres_password'));
+  });
+
+  it('make secrets writes placeholders it warns about, and refuses when group 10001 cannot own the files', async () => {
+    const { dir } = await generate({});
+    const result = await execa('bash', [join(dir, 'scripts/generate-secrets.sh')], { reject: false });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.match(result.stderr, /placeholder[\s\S]*alertmanager_slack_webhook_url/);
+    if (process.getuid?.() !== 0) return;
+    // As an ordinary user (not in group 10001) the script must stop, not leave unreadable secrets behind.
+    if ((await execa('id', ['-u', 'gitmesh-ci'], { reject: false })).exitCode !== 0) await execa('useradd', ['--create-home', 'gitmesh-ci']);
+    const other = await generate({});
+    await execa('chown', ['-R', 'gitmesh-ci', other.dir]);
+    const refused = await execa('runuser', ['-u', 'gitmesh-ci', '--', 'bash', join(other.dir, 'scripts/generate-secrets.sh')], { reject: false });
+    assert.equal(refused.exitCode, 1);
+    assert.match(refused.stderr, /sudo make secrets/);
+    assert.deepEqual((await readdir(join(other.dir, 'secrets'))).filter((f) => !f.startsWith('.')), []);
   });
 
   it('make secrets lists operator-supplied secrets it cannot create and exits non-zero', async () => {

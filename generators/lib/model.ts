@@ -92,7 +92,11 @@ export interface Secret {
   readonly name: string;
   readonly description: string;
   /** How `make secrets` creates it: random bytes, derived from another secret, or supplied by the operator. */
-  readonly source: { readonly kind: 'random'; readonly bytes: number } | { readonly kind: 'redis-acl'; readonly from: string } | { readonly kind: 'operator' };
+  readonly source:
+    | { readonly kind: 'random'; readonly bytes: number }
+    | { readonly kind: 'redis-acl'; readonly from: string }
+    /** Supplied by the operator. With a placeholder, `make secrets` writes it and warns instead of failing. */
+    | { readonly kind: 'operator'; readonly placeholder?: string };
 }
 
 export interface Route {

@@ -39,6 +39,9 @@ export const POSTGRES_MAJOR = 15;
 /** GitMesh CE's lockfiles are lockfileVersion 9.0: pnpm 9. */
 export const PNPM_VERSION = '9.15.9';
 
+/** The PostgreSQL driver of the Python worker: the binary wheel bundles libpq. */
+export const PSYCOPG2_BINARY = 'psycopg2-binary==2.9.10';
+
 /** Fixed UID/GID of the unprivileged user in every image we build. */
 export const APP_UID = 10001;
 export const APP_GID = 10001;

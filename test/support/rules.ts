@@ -20,6 +20,8 @@ export interface ComposeRuleOptions {
   readonly publishers?: readonly string[];
   /** Monitoring files may publish on 127.0.0.1 only. */
   readonly loopbackPortsOnly?: boolean;
+  /** Services allowed to wait for dependencies to start rather than be healthy (the edge serves 502s while apps warm up). */
+  readonly startedOnly?: readonly string[];
 }
 
 export function composeRuleProblems(doc: Doc, options: ComposeRuleOptions = {}): string[] {
@@ -55,7 +57,8 @@ export function composeRuleProblems(doc: Doc, options: ComposeRuleOptions = {}):
       if (mount.type === 'volume' && !volumes.includes(mount.source)) problems.push(`${where}: volume ${mount.source} is not a declared named volume`);
     }
     for (const [dep, spec] of Object.entries((svc.depends_on ?? {}) as Record<string, Doc>)) {
-      if (!['service_healthy', 'service_completed_successfully'].includes(spec?.condition)) problems.push(`${where}: depends_on ${dep} must wait for health (or completion)`);
+      const allowed = ['service_healthy', 'service_completed_successfully', ...((options.startedOnly ?? []).includes(name) ? ['service_started'] : [])];
+      if (!allowed.includes(spec?.condition)) problems.push(`${where}: depends_on ${dep} must wait for health (or completion)`);
     }
     for (const port of svc.ports ?? []) {
       const text = typeof port === 'string' ? port : JSON.stringify(port);
@@ -104,7 +107,7 @@ export function dockerfileRuleProblems(text: string): string[] {
   else {
     const tool = /CMD \["([^"]+)"/.exec(health)?.[1];
     const base = final[0]!.split(/\s+/)[1] ?? '';
-    const available: Record<string, RegExp> = { node: /^node:/, python: /^python:/, wget: /alpine/, flyway: /^flyway\//, 'pg_isready': /^postgres:/ };
+    const available: Record<string, RegExp> = { node: /^node:/, python: /^python:/, wget: /alpine/, pgrep: /alpine/, flyway: /^flyway\//, 'pg_isready': /^postgres:/ };
     if (!tool || !available[tool]?.test(base)) problems.push(`HEALTHCHECK tool ${tool} is not known to exist in ${base}`);
     if (tool === 'node' && final.some((l) => /rm -rf.*\/usr\/local\/bin\/node\b/.test(l))) problems.push('HEALTHCHECK uses node but the final stage removes it');
   }

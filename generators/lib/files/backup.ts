@@ -18,6 +18,8 @@ export const backupFiles: Manifest = (model) => {
       template: 'docker/backup/Dockerfile.ejs',
       locals: { view, apk: BACKUP_APK, postgresImage: IMAGES.postgres, redisImage: IMAGES.redis, postgresMajor: POSTGRES_MAJOR },
     },
+    // The image copies nothing from its context: an empty build context.
+    { path: 'docker/backup/Dockerfile.dockerignore', template: 'docker/backup/Dockerfile.dockerignore.ejs' },
     { path: 'docs/runbooks/backup-restore.md', template: 'docs/runbooks/backup-restore.md.ejs', locals },
     { path: 'docs/runbooks/disaster-recovery.md', template: 'docs/runbooks/disaster-recovery.md.ejs', locals },
   ];

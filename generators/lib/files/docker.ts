@@ -1,6 +1,6 @@
 /** Dockerfiles: one multi-stage Dockerfile and Dockerfile-specific .dockerignore per built service. */
 import type { AppService } from '../model.js';
-import { APP_GID, APP_UID, IMAGES, PNPM_VERSION } from '../versions.js';
+import { APP_GID, APP_UID, IMAGES, PNPM_VERSION, PSYCOPG2_BINARY } from '../versions.js';
 import type { Manifest } from './types.js';
 
 /** The only paths of the GitMesh checkout a service's build reads (an allowlist .dockerignore). */
@@ -19,6 +19,7 @@ const dockerLocals = (svc: AppService) => ({
   svc,
   images: IMAGES,
   pnpm: PNPM_VERSION,
+  psycopg: PSYCOPG2_BINARY,
   uid: APP_UID,
   gid: APP_GID,
   include: buildInputs(svc),

@@ -46,9 +46,15 @@ export const monitoringFiles: Manifest = (model) => {
     { path: 'config/promtail/promtail.yaml', template: 'config/promtail/promtail.yaml.ejs', locals },
     { path: 'config/otel-collector/config.yaml', template: 'config/otel-collector/config.yaml.ejs' },
     { path: 'config/tempo/tempo.yaml', template: 'config/tempo/tempo.yaml.ejs', locals },
-    { path: 'compose.tracing.yaml', template: 'config/otel-collector/compose.tracing.yaml.ejs', locals: { services: model.services.filter((svc) => svc.kind === 'node-api' || svc.kind === 'node-worker').map((svc) => svc.name) } },
+    ...(tracedServices(model).length ? [{ path: 'compose.tracing.yaml', template: 'config/otel-collector/compose.tracing.yaml.ejs', locals: { services: tracedServices(model) } }] : []),
     { path: 'docs/monitoring.md', template: 'docs/monitoring.md.ejs', locals: { ...locals, dashboards: boards } },
     { path: 'docs/runbooks.md', template: 'docs/runbooks.md.ejs', locals },
   ];
   return specs;
 };
+
+/** The Node services that export traces to the collector (compose.tracing.yaml adds their OTLP variables). */
+export function tracedServices(model: DeploymentModel): string[] {
+  if (!model.composeServices.some((svc) => svc.file === 'monitoring')) return [];
+  return model.services.filter((svc) => svc.kind === 'node-api' || svc.kind === 'node-worker').map((svc) => svc.name);
+}

@@ -175,7 +175,8 @@ export const MONITORING_SECRETS: readonly Secret[] = [
   {
     name: 'alertmanager_slack_webhook_url',
     description: 'Slack (or Slack-compatible: Mattermost, Rocket.Chat) incoming-webhook URL Alertmanager posts alerts to (paste it)',
-    source: { kind: 'operator' },
+    // A placeholder lets the stack start; alerts are not delivered until it is replaced (make secrets warns).
+    source: { kind: 'operator', placeholder: 'https://hooks.slack.com/services/REPLACE/WITH/YOUR-WEBHOOK' },
   },
 ];
 
