@@ -293,8 +293,10 @@ describe('edge proxy: live on loopback (self-signed, intermediate)', function ()
   it('testssl.sh: no finding of MEDIUM or above except the untrusted test certificate', async () => {
     const json = join(tree.root, 'testssl.json');
     const r = await lab.run('testssl', ['--jsonfile', json, '--warnings', 'off', '--color', '0', '-p', '-S', '-h', 'https://127.0.0.1:8443/'], { timeout: 110000 });
-    assert.equal(r.exitCode, 0, `testssl failed: ${r.stderr.slice(-2000)}`);
-    const findings = JSON.parse(await readFile(json, 'utf8')) as { id: string; severity: string; finding: string }[];
+    // testssl.sh's exit status is not a verdict (3.0.x may exit non-zero after a complete scan under load):
+    // the JSON is the result, and the protocol checks below fail if the scan did not complete.
+    const text = await readFile(json, 'utf8').catch(() => assert.fail(`testssl wrote no JSON (exit ${r.exitCode}): ${r.stdout.slice(-1500)}${r.stderr.slice(-1500)}`));
+    const findings = JSON.parse(text) as { id: string; severity: string; finding: string }[];
     // The development CA is not in the trust store and runs no revocation service: expected for a test certificate.
     const testCertificate = new Set(['cert_chain_of_trust', 'cert_revocation']);
     const serious = findings.filter((f) => ['MEDIUM', 'HIGH', 'CRITICAL', 'FATAL'].includes(f.severity) && !testCertificate.has(f.id));

@@ -79,11 +79,13 @@ const CSP = [
   "object-src 'none'",
   "frame-ancestors 'self'",
   "form-action 'self'",
-  "script-src 'self'",
-  // Vue components and chart libraries set inline styles.
-  "style-src 'self' 'unsafe-inline'",
+  // GitMesh CE's index.html swaps its font/icon stylesheets in with onload="this.media='all'": that one
+  // handler is allowed by hash; other inline scripts (optional Segment/Pendo loaders) stay blocked.
+  "script-src 'self' 'unsafe-hashes' 'sha256-MhtPZXr7+LpJUY5qtMutB+qWfQtMaPccfe7QXtCcEYc='",
+  // Vue components and chart libraries set inline styles; Inter (Google Fonts) and Remix Icon (jsDelivr) load from CDNs.
+  "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com https://cdn.jsdelivr.net",
   "img-src 'self' data: blob: https:",
-  "font-src 'self' data:",
+  "font-src 'self' data: https://fonts.gstatic.com https://cdn.jsdelivr.net",
   // The API and Socket.IO are same-origin; integrations (OAuth, analytics) are https.
   "connect-src 'self' https: wss:",
   "frame-src 'self' https:",
