@@ -72,6 +72,9 @@ export function buildInfra(answers: Answers): Infra {
           '-c', 'max_connections=200',
           '-c', 'wal_level=replica',
           '-c', 'max_wal_senders=5',
+          '-c', 'max_replication_slots=5',
+          // Headroom for a standby that reconnects without its slot (and for pg_basebackup).
+          '-c', 'wal_keep_size=512MB',
           '-c', 'hot_standby=on',
           '-c', 'password_encryption=scram-sha-256',
           '-c', 'log_min_duration_statement=1000',
