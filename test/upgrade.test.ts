@@ -210,6 +210,9 @@ describe('onboarding a service (issue #7)', () => {
     assert.match(after.get('.env.example')!, /^BILLING_PLAN=/m);
     assert.match(after.get('docs/architecture.md')!, /billing/);
     assert.match(after.get('scripts/generate-secrets.sh')!, /billing_token/);
+    assert.match(after.get('config/nginx/nginx.conf')!, /location \/billing\//, 'edge route');
+    assert.match(after.get('.github/workflows/ci.yml')!, /docker\/billing\/Dockerfile/, 'CI builds and lints the new image');
+    assert.match(after.get('config/prometheus/prometheus.yml')!, /billing/, 'monitoring probes the new service');
     const stored = JSON.parse(after.get('.yo-rc.json')!)['generator-gitmesh-devops'].answers.customServices;
     assert.equal(stored[0].name, 'billing');
     const remove = await execa('node', [BIN, 'remove-service', '--name', 'billing'], { cwd: dir, reject: false });
