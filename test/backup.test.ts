@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -329,6 +329,12 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     const manifest = JSON.parse(readFileSync(join(dir, id, 'manifest.json'), 'utf8'));
     assert.deepEqual(manifest.postgres.row_counts, { 'audit."Event Log"': 777, 'public.attachments': 300, 'public.documents': 5, 'public.members': 5000 });
     assert.equal(manifest.compression, 'zstd');
+    // The dump stays a pg_dump directory, every table file compressed by pg_dump itself (no uncompressed staging).
+    assert.equal(manifest.postgres.dir, 'postgres');
+    const names: string[] = manifest.files.map((f: { name: string }) => f.name);
+    assert.ok(names.includes('postgres/toc.dat') && names.includes('redis.rdb.zst'), names.join(','));
+    assert.ok(names.filter((n) => /^postgres\/\d+\.dat/.test(n)).every((n) => n.endsWith('.dat.gz')), names.join(','));
+    assert.deepEqual(readdirSync(join(dir, id)).sort(), ['SHA256SUMS', 'manifest.json', 'postgres', 'redis.rdb.zst']);
     assert.ok(manifest.files.every((f: { sha256: string; bytes: number }) => /^[0-9a-f]{64}$/.test(f.sha256) && f.bytes > 0));
     assert.match(manifest.postgres.server_version, new RegExp(`^${POSTGRES_MAJOR}\\.`));
     assert.ok(manifest.redis.server_version && typeof manifest.duration_seconds === 'number');
@@ -379,9 +385,13 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     const env = stack.env(dir, { BACKUP_AGE_RECIPIENTS: recipient, BACKUP_COMPONENTS: 'postgres' });
     assert.equal((await stack.run('backup.sh', [], env)).exitCode, 0);
     const [id] = sets(dir);
-    assert.ok(id && existsSync(join(dir, id, 'postgres.tar.zst.age')));
-    const header = readFileSync(join(dir, id, 'postgres.tar.zst.age')).subarray(0, 21).toString();
-    assert.equal(header, 'age-encryption.org/v1');
+    // Every file of the dump directory is encrypted on its own; nothing is left in clear.
+    const dumpFiles = readdirSync(join(dir, id ?? '', 'postgres'));
+    assert.ok(id && dumpFiles.includes('toc.dat.age'), dumpFiles.join(','));
+    for (const name of dumpFiles) {
+      assert.match(name, /\.age$/);
+      assert.equal(readFileSync(join(dir, id, 'postgres', name)).subarray(0, 21).toString(), 'age-encryption.org/v1', name);
+    }
     const noKey = await stack.run('restore.sh', ['--yes'], env);
     assert.notEqual(noKey.exitCode, 0);
     assert.match(noKey.stderr, /BACKUP_AGE_IDENTITY_FILE/);
@@ -398,7 +408,7 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     const slow = slowTool(stack.root, 'zstd', 30);
     const child = stack.spawnScript('backup.sh', { ...env, BACKUP_NOW: String(T0 + DAY), PATH: `${slow}:${env.PATH}` });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    await waitFor(() => partials(dir).length === 1 && existsSync(join(dir, partials(dir)[0] ?? '', '.pgdump', 'toc.dat')), 'the dump to reach the compression step');
+    await waitFor(() => partials(dir).length === 1 && existsSync(join(dir, partials(dir)[0] ?? '', 'postgres', 'toc.dat')), 'the dump to finish and Redis to reach the compression step');
     process.kill(-(child.pid ?? 0), 'SIGKILL');
     await exited;
     assert.deepEqual(sets(dir), earlier, 'no new complete set');
@@ -478,7 +488,7 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
 
   it('two concurrent runs: the second exits 0 at once because of the lock; the first completes', async () => {
     const dir = join(stack.root, 'concurrent');
-    const slow = slowTool(stack.root, 'zstd', 2);
+    const slow = slowTool(stack.root, 'pg_dump', 2);
     const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', BACKUP_NOW: String(T0) });
     const first = stack.spawnScript('backup.sh', { ...env, PATH: `${slow}:${env.PATH}` });
     const firstExit = new Promise<number | null>((resolve) => first.once('exit', resolve));
@@ -495,7 +505,10 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     const env = stack.env(dir);
     assert.equal((await stack.run('backup.sh', [], env)).exitCode, 0);
     const [id] = sets(dir);
-    const archive = join(dir, id ?? '', 'postgres.tar.zst');
+    // The largest file of the dump directory: the members table data.
+    const dump = join(dir, id ?? '', 'postgres');
+    const largest = readdirSync(dump).sort((a, b) => statSync(join(dump, b)).size - statSync(join(dump, a)).size)[0] ?? '';
+    const archive = join(dump, largest);
     const bytes = readFileSync(archive);
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
     writeFileSync(archive, bytes);
@@ -503,7 +516,7 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     await stack.redis('SET', 'after-backup', '1');
     const run = await stack.run('restore.sh', ['--yes'], env);
     assert.equal(run.exitCode, 3);
-    assert.match(run.stderr, /postgres\.tar\.zst does not match its sha256/);
+    assert.match(run.stderr, new RegExp(`postgres/${largest.replace(/\./g, '\\.')} does not match its sha256`));
     assert.match(run.stderr, /REFUSING/);
     assert.equal(await stack.psql('gitmesh-web', "SELECT count(*) FROM members WHERE login = 'after-backup'"), '1');
     assert.equal(await stack.redis('GET', 'after-backup'), '1');
