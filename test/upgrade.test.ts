@@ -118,6 +118,22 @@ describe('regeneration after an upgrade (issue #7)', () => {
     assert.equal(await readFile(join(dir, '.gitmesh-devops/backup/config/redis/redis.conf'), 'utf8'), 'user version\n');
   });
 
+  it('.yo-resolve globs skip or force files, in the planner itself', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gitmesh-resolve-'));
+    const answers = answersFrom({});
+    await runFast(dir, answers, {}, quiet);
+    await writeFile(join(dir, '.yo-resolve'), '# team policy\nMakefile skip\nconfig/redis/*.conf force\n');
+    await writeFile(join(dir, 'Makefile'), 'ours only\n');
+    await writeFile(join(dir, 'config/redis/redis.conf'), 'edited\n');
+    const lines: string[] = [];
+    await withTemplates(newSet, () => runFast(dir, answers, {}, (line) => lines.push(line)));
+    assert.equal(await readFile(join(dir, 'Makefile'), 'utf8'), 'ours only\n', 'skip: never touched, not even merged');
+    assert.match(await readFile(join(dir, 'config/redis/redis.conf'), 'utf8'), /appendonly yes/);
+    assert.equal(await readFile(join(dir, '.gitmesh-devops/backup/config/redis/redis.conf'), 'utf8'), 'edited\n');
+    assert.match(lines.join('\n'), /skip\s+Makefile/);
+    assert.match(lines.join('\n'), /force\s+config\/redis\/redis\.conf/);
+  });
+
   it('--dry-run prints the plan and a unified diff and writes nothing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gitmesh-dry-'));
     const answers = answersFrom({});
