@@ -101,7 +101,7 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
           ...(spec.health.kind === 'http' ? { healthPath: spec.health.path } : {}),
         }
       : undefined;
-  const secrets = serviceSecrets(spec.name, spec.workspace, spec.needs, answers, spec.extraSecrets);
+  const secrets = serviceSecrets(spec.name, spec.workspace, spec.needs, spec.extraSecrets);
   const usesSecretFiles = secrets.length > 0 && spec.kind !== 'image' && spec.kind !== 'static-frontend';
   const networks = ['app', ...(route ? ['edge'] : []), ...(spec.needs.length ? ['data'] : [])];
   const dependsOn = [...new Set(spec.needs.flatMap((need) => dataDeps.get(need) ?? []))].map((name) => ({

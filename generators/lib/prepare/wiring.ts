@@ -24,7 +24,7 @@ export const QUEUES: readonly (readonly [string, string])[] = [
 ];
 
 /** Secrets an app service reads, in a stable order. */
-export function serviceSecrets(name: string, workspace: Workspace, needs: readonly DataNeed[], answers: Answers, extra: readonly string[]): string[] {
+export function serviceSecrets(name: string, workspace: Workspace, needs: readonly DataNeed[], extra: readonly string[]): string[] {
   const secrets: string[] = [];
   if (needs.includes('postgres')) secrets.push('postgres_password');
   if (needs.includes('redis')) secrets.push('redis_password');
@@ -32,7 +32,6 @@ export function serviceSecrets(name: string, workspace: Workspace, needs: readon
   if (name === 'api') secrets.push('api_jwt_secret');
   // Integration credentials are encrypted at rest with ENCRYPTION_KEY (backend and the integration libs).
   if (workspace === 'backend' || name.startsWith('integration-')) secrets.push('encryption_key');
-  void answers;
   return [...secrets, ...extra];
 }
 
