@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import type { RawAnswers } from '../generators/lib/answers.js';
 import { backupFiles } from '../generators/lib/files/backup.js';
-import { BACKUP_METRICS, BACKUP_METRICS_VOLUME, backupContribution, backupView, rpoFor } from '../generators/lib/prepare/backup.js';
+import { BACKUP_METRICS, BACKUP_METRICS_VOLUME, TEMPORAL_DATABASES, backupContribution, backupView, rpoFor } from '../generators/lib/prepare/backup.js';
 import { render } from '../generators/lib/render.js';
 import { IMAGES, POSTGRES_MAJOR } from '../generators/lib/versions.js';
 import { modelFrom } from './support/generate.js';
@@ -88,6 +88,8 @@ class Stack {
     await this.asPg(`${PG_BIN}/initdb`, ['-D', this.pgData, '-U', 'gitmesh', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync']);
     await this.asPg(`${PG_BIN}/pg_ctl`, ['-D', this.pgData, '-w', '-l', join(this.pgData, 'server.log'), '-o', `-p ${this.pgPort} -k ${this.pgData} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`, 'start']);
     await this.psql('postgres', 'CREATE DATABASE "gitmesh-web"');
+    // What temporalio/auto-setup creates on the same server (Temporal runs in the default stack).
+    for (const name of TEMPORAL_DATABASES) await this.psql('postgres', `CREATE DATABASE ${name}`);
     mkdirSync(this.redisData);
     writeFileSync(
       this.redisConf,
@@ -244,6 +246,24 @@ describe('backup concern: model, image and files', () => {
     rmSync(dir, { recursive: true });
   });
 
+  it('backs up every PostgreSQL database the stack owns: GitMesh first, Temporal\'s when Temporal runs (on the same server, also when it is external)', async () => {
+    const names = (raw: RawAnswers): string[] => backupView(modelFrom(raw)).pgDatabases.map((db) => `${db.name}:${db.dir}`);
+    assert.deepEqual(names({}), ['gitmesh-web:postgres', 'temporal:postgres-temporal', 'temporal_visibility:postgres-temporal_visibility']);
+    assert.deepEqual(names({ postgres: false }), names({}));
+    assert.deepEqual(names({ temporal: false }), ['gitmesh-web:postgres']);
+    assert.deepEqual(backupView(modelFrom({})).pgExtraDatabases, ['temporal', 'temporal_visibility']);
+    assert.deepEqual(backupView(modelFrom({ temporal: false })).pgExtraDatabases, []);
+    const on = renderBackup();
+    const off = renderBackup({ temporal: false });
+    assert.match(readFileSync(join(on, 'scripts/lib/backup-lib.sh'), 'utf8'), /^PG_EXTRA_DATABASES=\$\{PG_EXTRA_DATABASES-'temporal temporal_visibility'\}$/m);
+    assert.match(readFileSync(join(off, 'scripts/lib/backup-lib.sh'), 'utf8'), /^PG_EXTRA_DATABASES=\$\{PG_EXTRA_DATABASES-''\}$/m);
+    const runbook = readFileSync(join(on, 'docs/runbooks/backup-restore.md'), 'utf8');
+    for (const db of ['temporal', 'temporal_visibility']) assert.ok(runbook.includes(`\`postgres-${db}/\``), db);
+    assert.match(runbook, /not atomic across databases/);
+    assert.doesNotMatch(readFileSync(join(off, 'docs/runbooks/backup-restore.md'), 'utf8'), /temporal_visibility/);
+    for (const dir of [on, off]) rmSync(dir, { recursive: true });
+  });
+
   it('states the RPO from the schedule', () => {
     assert.equal(rpoFor('15 2 * * *'), '24 hours');
     assert.equal(rpoFor('0 */6 * * *'), '6 hours');
@@ -252,7 +272,7 @@ describe('backup concern: model, image and files', () => {
   });
 
   it('every generated script is shellcheck-clean across the option matrix', async () => {
-    const matrix: RawAnswers[] = [{}, { tlsMode: 'provided' }, { tlsMode: 'self-signed' }, { postgresReplica: true }, { opensearch: 'cluster' }, { opensearch: 'none', redis: false }, { monitoring: false }, { services: 'api,frontend' }, { postgres: false, redis: false, opensearch: 'none' }];
+    const matrix: RawAnswers[] = [{}, { temporal: false }, { tlsMode: 'provided' }, { tlsMode: 'self-signed' }, { postgresReplica: true }, { opensearch: 'cluster' }, { opensearch: 'none', redis: false }, { monitoring: false }, { services: 'api,frontend' }, { postgres: false, redis: false, opensearch: 'none' }];
     const dirs = matrix.map((raw) => renderBackup(raw));
     const files = dirs.flatMap((dir) => ['backup.sh', 'restore.sh', 'verify-backup.sh', 'restore-stack.sh', 'lib/backup-lib.sh'].map((f) => join(dir, 'scripts', f)));
     assert.deepEqual(await shellcheckErrors(files), []);
@@ -334,7 +354,7 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     const names: string[] = manifest.files.map((f: { name: string }) => f.name);
     assert.ok(names.includes('postgres/toc.dat') && names.includes('redis.rdb.zst'), names.join(','));
     assert.ok(names.filter((n) => /^postgres\/\d+\.dat/.test(n)).every((n) => n.endsWith('.dat.gz')), names.join(','));
-    assert.deepEqual(readdirSync(join(dir, id)).sort(), ['SHA256SUMS', 'manifest.json', 'postgres', 'redis.rdb.zst']);
+    assert.deepEqual(readdirSync(join(dir, id)).sort(), ['SHA256SUMS', 'manifest.json', 'postgres', 'postgres-temporal', 'postgres-temporal_visibility', 'redis.rdb.zst']);
     assert.ok(manifest.files.every((f: { sha256: string; bytes: number }) => /^[0-9a-f]{64}$/.test(f.sha256) && f.bytes > 0));
     assert.match(manifest.postgres.server_version, new RegExp(`^${POSTGRES_MAJOR}\\.`));
     assert.ok(manifest.redis.server_version && typeof manifest.duration_seconds === 'number');
@@ -398,6 +418,147 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     assert.equal(await stack.psql('postgres', "SELECT count(*) FROM pg_database WHERE datname LIKE 'gitmesh-web\\_\\_%'"), '0');
     const drill = await stack.run('verify-backup.sh', [], { ...env, BACKUP_AGE_IDENTITY_FILE: keyFile });
     assert.equal(drill.exitCode, 0, drill.stderr);
+  });
+
+  describe('Temporal\'s databases (temporal, temporal_visibility) next to the GitMesh database', () => {
+    const TEMPORAL_TABLES: Record<string, string[]> = {
+      temporal: ['executions', 'history_node', 'schema_version'],
+      temporal_visibility: ['executions_visibility'],
+    };
+    async function seedTemporal(): Promise<void> {
+      await stack.psql(
+        'temporal',
+        `CREATE TABLE IF NOT EXISTS executions (shard_id int, namespace_id bytea, workflow_id text, run_id bytea, next_event_id bigint, data bytea, PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id));
+         TRUNCATE executions;
+         INSERT INTO executions SELECT i % 4, '\\x01', 'automation-' || i, decode(md5(i::text), 'hex'), i, decode(repeat(md5(i::text), 4), 'hex') FROM generate_series(1, 120) i;
+         CREATE TABLE IF NOT EXISTS history_node (tree_id bytea, branch_id bytea, node_id bigint, txn_id bigint, data bytea, PRIMARY KEY (tree_id, branch_id, node_id, txn_id));
+         TRUNCATE history_node;
+         INSERT INTO history_node SELECT decode(md5((i % 120)::text), 'hex'), '\\x02', i, -i, decode(md5(i::text), 'hex') FROM generate_series(1, 600) i;
+         CREATE TABLE IF NOT EXISTS schema_version (version_partition int PRIMARY KEY, db_name text, curr_version text);
+         INSERT INTO schema_version VALUES (0, 'temporal', '1.14') ON CONFLICT DO NOTHING;`,
+      );
+      await stack.psql(
+        'temporal_visibility',
+        `CREATE TABLE IF NOT EXISTS executions_visibility (namespace_id char(64), run_id char(64), workflow_id varchar(255), status int, start_time timestamp, PRIMARY KEY (namespace_id, run_id));
+         TRUNCATE executions_visibility;
+         INSERT INTO executions_visibility SELECT 'ns', md5(i::text), 'automation-' || i, 1, '2025-01-01'::timestamp + i * interval '1 minute' FROM generate_series(1, 120) i;`,
+      );
+    }
+    async function fingerprint(db: string, tables: string[]): Promise<Record<string, string>> {
+      const out: Record<string, string> = {};
+      for (const table of tables) out[`${db}.${table}`] = await stack.psql(db, `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM ${table} t`);
+      return out;
+    }
+    async function allFingerprints(): Promise<Record<string, string>> {
+      const out = await fingerprint('gitmesh-web', ['members', 'documents', 'audit."Event Log"']);
+      for (const [db, tables] of Object.entries(TEMPORAL_TABLES)) Object.assign(out, await fingerprint(db, tables));
+      return out;
+    }
+    const leftovers = (): Promise<string> => stack.psql('postgres', "SELECT coalesce(string_agg(datname, ',' ORDER BY datname), '') FROM pg_database WHERE datname LIKE '%\\_\\_%'");
+
+    it('round trip: one set holds all three databases (manifest, checksums, row counts); restore.sh brings all three back, swapped in together, the old ones kept; the drill restores each', async () => {
+      await seedTemporal();
+      const before = await allFingerprints();
+      const dir = join(stack.root, 'temporal');
+      const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres' });
+      const backup = await stack.run('backup.sh', [], env);
+      assert.equal(backup.exitCode, 0, backup.stderr);
+      assert.match(backup.stderr, /snapshots of 3 databases exported within [\d.]+s/);
+      const [id] = sets(dir);
+      assert.ok(id);
+      const manifest = JSON.parse(readFileSync(join(dir, id, 'manifest.json'), 'utf8'));
+      assert.equal(manifest.format, 3);
+      // The layout the generator documents is the one the script writes.
+      const view = backupView(modelFrom({}));
+      assert.deepEqual(manifest.postgres.databases.map((d: { database: string; dir: string }) => ({ name: d.database, dir: d.dir })), view.pgDatabases.map((d) => ({ name: d.name, dir: d.dir })));
+      assert.deepEqual(manifest.postgres.databases[1].row_counts, { 'public.executions': 120, 'public.history_node': 600, 'public.schema_version': 1 });
+      assert.deepEqual(manifest.postgres.databases[2].row_counts, { 'public.executions_visibility': 120 });
+      assert.deepEqual(manifest.postgres.row_counts, manifest.postgres.databases[0].row_counts, 'the top-level counts are the GitMesh database\'s');
+      assert.equal(manifest.postgres.database, 'gitmesh-web');
+      assert.equal(typeof manifest.postgres.snapshots_within_seconds, 'number');
+      const names: string[] = manifest.files.map((f: { name: string }) => f.name);
+      for (const d of ['postgres', 'postgres-temporal', 'postgres-temporal_visibility']) assert.ok(names.includes(`${d}/toc.dat`), `${d}/toc.dat in ${names.join(',')}`);
+      await execa('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: join(dir, id) });
+      const listed = await stack.run('restore.sh', ['--list'], env);
+      assert.match(listed.stdout, new RegExp(`${id} .* postgres +gitmesh-web,temporal,temporal_visibility`));
+
+      // Workflows progress and the app moves on after the backup.
+      await stack.psql('gitmesh-web', "INSERT INTO members (login) VALUES ('after-temporal-backup')");
+      await stack.psql('temporal', "DELETE FROM executions WHERE shard_id = 1; INSERT INTO executions VALUES (9, '\\x01', 'late', '\\x09', 1, NULL); UPDATE schema_version SET curr_version = '9.9'");
+      await stack.psql('temporal_visibility', 'UPDATE executions_visibility SET status = 2');
+      assert.notDeepEqual(await allFingerprints(), before);
+
+      const restore = await stack.run('restore.sh', ['--yes'], env);
+      assert.equal(restore.exitCode, 0, restore.stderr);
+      assert.match(restore.stderr, /swapping in gitmesh-web temporal temporal_visibility in one transaction/);
+      assert.deepEqual(await allFingerprints(), before);
+      // PG_KEEP_OLD=1 (default): each replaced database is kept, holding the post-backup state.
+      assert.equal(await leftovers(), [`gitmesh-web__pre_restore_${id}`, `temporal__pre_restore_${id}`, `temporal_visibility__pre_restore_${id}`].join(','));
+      assert.equal(await stack.psql(`temporal__pre_restore_${id}`, "SELECT count(*) FROM executions WHERE workflow_id = 'late'"), '1');
+
+      const verify = await stack.run('verify-backup.sh', [], env);
+      assert.equal(verify.exitCode, 0, verify.stderr);
+      for (const [db, n] of [['gitmesh-web', 4], ['temporal', 3], ['temporal_visibility', 1]] as const) assert.match(verify.stderr, new RegExp(`${db}: row counts match the manifest for ${n} tables`));
+      assert.match(verify.stderr, new RegExp(`into scratch database temporal_visibility__verify_${id}`));
+      for (const db of ['gitmesh-web', ...TEMPORAL_DATABASES]) await stack.psql('postgres', `DROP DATABASE "${db}__pre_restore_${id}"`);
+      assert.equal(await leftovers(), '');
+    });
+
+    it('all or nothing: when one Temporal database fails its check, no live database is touched and no copy is left behind', async () => {
+      const dir = join(stack.root, 'temporal-atomic');
+      const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres' });
+      assert.equal((await stack.run('backup.sh', [], env)).exitCode, 0);
+      const [id] = sets(dir);
+      // A manifest whose temporal_visibility counts disagree with its (intact) dump.
+      const path = join(dir, id ?? '', 'manifest.json');
+      const manifest = JSON.parse(readFileSync(path, 'utf8'));
+      manifest.postgres.databases[2].row_counts['public.executions_visibility'] += 1;
+      writeFileSync(path, JSON.stringify(manifest));
+      await stack.psql('gitmesh-web', "INSERT INTO members (login) VALUES ('kept-live')");
+      await stack.psql('temporal', "INSERT INTO executions VALUES (7, '\\x01', 'kept-live', '\\x07', 1, NULL)");
+      const live = await allFingerprints();
+      const restore = await stack.run('restore.sh', ['--yes'], env);
+      assert.notEqual(restore.exitCode, 0);
+      assert.match(restore.stderr, /temporal_visibility: row counts differ from the manifest/);
+      assert.match(restore.stderr, /no live database was touched/);
+      assert.deepEqual(await allFingerprints(), live);
+      assert.equal(await leftovers(), '', 'the restored copies of gitmesh-web and temporal were dropped');
+      await stack.psql('gitmesh-web', "DELETE FROM members WHERE login = 'kept-live'");
+      await stack.psql('temporal', "DELETE FROM executions WHERE workflow_id = 'kept-live'");
+    });
+
+    it('the databases are dumped as of snapshots all taken before the first dump starts (a write during the GitMesh dump is in no later database\'s dump)', async () => {
+      const dir = join(stack.root, 'temporal-snapshot');
+      const slow = slowTool(stack.root, 'pg_dump', 2);
+      const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PATH: `${slow}:${stack.env(dir).PATH}` });
+      const child = stack.spawnScript('backup.sh', env);
+      let log = '';
+      const exported = new Promise<void>((resolve) => child.stderr?.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        if (/snapshots of 3 databases exported/.test(log)) resolve();
+      }));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      await Promise.race([exported, exited]);
+      // gitmesh-web's pg_dump is sleeping now; temporal_visibility's starts about 4 s later.
+      await stack.psql('temporal_visibility', "INSERT INTO executions_visibility VALUES ('ns', 'during-backup', 'w', 1, now())");
+      assert.equal(await exited, 0, log);
+      const [id] = sets(dir);
+      const manifest = JSON.parse(readFileSync(join(dir, id ?? '', 'manifest.json'), 'utf8'));
+      assert.deepEqual(manifest.postgres.databases[2].row_counts, { 'public.executions_visibility': 120 });
+      const verify = await stack.run('verify-backup.sh', [], stack.env(dir, { BACKUP_COMPONENTS: 'postgres' }));
+      assert.equal(verify.exitCode, 0, verify.stderr);
+      await stack.psql('temporal_visibility', "DELETE FROM executions_visibility WHERE run_id = 'during-backup'");
+    });
+
+    it('a missing Temporal database fails the backup with its name and leaves no set', async () => {
+      const dir = join(stack.root, 'temporal-missing');
+      const run = await stack.run('backup.sh', [], stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PG_EXTRA_DATABASES: 'temporal temporal_gone' }));
+      assert.notEqual(run.exitCode, 0);
+      assert.match(run.stderr, /database "temporal_gone" does not exist/);
+      assert.match(run.stderr, /cannot connect to database temporal_gone/);
+      assert.deepEqual(sets(dir), []);
+      assert.deepEqual(partials(dir), []);
+    });
   });
 
   it('kill -9 mid-backup: no complete set appears, earlier sets stay intact, the next run succeeds and removes the partial set', async () => {

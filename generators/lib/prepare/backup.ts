@@ -36,6 +36,35 @@ const REDIS_FILE_OWNER = '999';
 
 export type BackupComponent = 'postgres' | 'redis' | 'opensearch';
 
+/**
+ * Databases temporalio/auto-setup creates on the GitMesh PostgreSQL server (its DBNAME and
+ * VISIBILITY_DBNAME defaults; the temporal service sets neither, so these are the names in use).
+ */
+export const TEMPORAL_DATABASES = ['temporal', 'temporal_visibility'] as const;
+
+/** One PostgreSQL database the stack owns: dumped into every set and restored together with the others. */
+export interface BackupDatabase {
+  readonly name: string;
+  /** Directory of its pg_dump inside a set (the scripts apply the same rule: `postgres` for the GitMesh database, `postgres-<name>` otherwise). */
+  readonly dir: string;
+  /** Who writes it, for the runbooks. */
+  readonly owner: 'GitMesh' | 'Temporal';
+  readonly holds: string;
+}
+
+/** The GitMesh database first (its dump keeps the `postgres/` directory of earlier sets), then Temporal's when Temporal runs in the stack. */
+export function backupDatabases(model: DeploymentModel): BackupDatabase[] {
+  const databases: BackupDatabase[] = [{ name: DB_NAME, dir: 'postgres', owner: 'GitMesh', holds: 'the application data' }];
+  if (model.data.temporal) {
+    const holds: Record<(typeof TEMPORAL_DATABASES)[number], string> = {
+      temporal: 'workflow executions, histories, timers, task queues and schedules',
+      temporal_visibility: 'the workflow list/search index',
+    };
+    for (const name of TEMPORAL_DATABASES) databases.push({ name, dir: `postgres-${name}`, owner: 'Temporal', holds: holds[name] });
+  }
+  return databases;
+}
+
 /** Everything the backup scripts, crontab, Dockerfile and runbooks print. */
 export interface BackupView {
   readonly components: readonly BackupComponent[];
@@ -50,7 +79,12 @@ export interface BackupView {
   readonly pgHost: string;
   readonly pgPort: number;
   readonly pgUser: string;
+  /** The GitMesh database (PG_DB). */
   readonly pgDatabase: string;
+  /** Every database a set holds, the GitMesh database first. */
+  readonly pgDatabases: readonly BackupDatabase[];
+  /** The others (PG_EXTRA_DATABASES): Temporal's when it runs in the stack. */
+  readonly pgExtraDatabases: readonly string[];
   readonly pgPasswordFile: string;
   readonly pgJobs: number;
   readonly redisHost: string;
@@ -99,6 +133,7 @@ export function backupView(model: DeploymentModel): BackupView {
   if (model.data.redis) components.push('redis');
   if (model.data.opensearch !== 'none') components.push('opensearch');
   const opensearchHost = model.data.opensearch === 'cluster' ? 'opensearch-1' : 'opensearch';
+  const pgDatabases = backupDatabases(model);
   return {
     components,
     schedule: answers.backupSchedule,
@@ -113,6 +148,8 @@ export function backupView(model: DeploymentModel): BackupView {
     pgPort: 5432,
     pgUser: DB_USER,
     pgDatabase: DB_NAME,
+    pgDatabases,
+    pgExtraDatabases: pgDatabases.filter((db) => db.name !== DB_NAME).map((db) => db.name),
     pgPasswordFile: '/run/secrets/postgres_password',
     pgJobs: answers.sizeProfile === 'large' ? 4 : 2,
     redisHost: 'redis',
@@ -218,7 +255,7 @@ export function backupContribution(model: DeploymentModel): Contribution {
   return {
     services: [service],
     volumes: [
-      { name: BACKUP_VOLUME, description: 'Backup sets (PostgreSQL dump, Redis RDB, OpenSearch snapshot metadata) and their manifests' },
+      { name: BACKUP_VOLUME, description: `Backup sets (PostgreSQL dumps of ${view.pgDatabases.map((db) => db.name).join(', ')}, Redis RDB, OpenSearch snapshot metadata) and their manifests` },
       { name: BACKUP_METRICS_VOLUME, description: 'Prometheus textfile-collector files written by the backup scripts' },
     ],
     secrets,
