@@ -5,8 +5,13 @@
  *   3. a naive HTTPS proxy config (no upstream keepalive: one upstream connection per request),
  * all in one run, inside a private network namespace (see test/support/edge-lab.ts).
  * Target: the generated config reaches at least 0.8x the direct throughput.
+ *
+ * Each run also reports CPU time per request of the nginx workers and of the upstream (from
+ * /proc/<pid>/stat) and the TCP connections opened in the namespace during the run (client and
+ * upstream, from /proc/net/snmp): on shared cores the ratio measures core sharing as much as the
+ * config, while nginx's CPU per request and its connection churn are the config's own cost.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../test/support/generate.js';
@@ -21,18 +26,63 @@ interface Measurement {
   readonly rps: number;
   readonly latency: string;
   readonly errors: string;
+  /** CPU microseconds per request: nginx workers, upstream process. */
+  readonly nginxUs?: number;
+  readonly upstreamUs: number;
+  /** TCP connections opened in the lab during the measured run (wrk's and nginx's). */
+  readonly connects: number;
 }
 
-async function wrk(lab: Lab, url: string): Promise<Measurement> {
+/** Processes whose CPU time a run reports. */
+interface Watched {
+  readonly nginxMaster?: number;
+  readonly upstream: number;
+}
+
+const CLK_TCK = 100; // USER_HZ: the unit of utime/stime in /proc/<pid>/stat on Linux
+
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // Fields after "(comm)": state is field 3, utime 14 and stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLK_TCK;
+}
+
+async function workers(master: number): Promise<number[]> {
+  const children = await readFile(`/proc/${master}/task/${master}/children`, 'utf8');
+  return children.trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+async function activeOpens(lab: Lab): Promise<number> {
+  const snmp = (await lab.run('cat', ['/proc/net/snmp'])).stdout.split('\n').filter((line) => line.startsWith('Tcp:'));
+  const names = snmp[0]?.split(/\s+/) ?? [];
+  return Number(snmp[1]?.split(/\s+/)[names.indexOf('ActiveOpens')] ?? NaN);
+}
+
+async function wrk(lab: Lab, url: string, watched: Watched): Promise<Measurement> {
   // Warm up (TLS sessions, upstream keepalive pool, JIT), then measure.
   await lab.run('wrk', ['-t', String(THREADS), '-c', String(CONNECTIONS), '-d', '2s', url], { timeout: 30000 });
+  const nginxPids = watched.nginxMaster ? await workers(watched.nginxMaster) : [];
+  const sample = async () => Promise.all([...nginxPids, watched.upstream].map(cpuSeconds));
+  const [before, opensBefore] = [await sample(), await activeOpens(lab)];
   const r = await lab.run('wrk', ['-t', String(THREADS), '-c', String(CONNECTIONS), '-d', `${SECONDS}s`, url], { timeout: (SECONDS + 30) * 1000 });
+  const [after, opensAfter] = [await sample(), await activeOpens(lab)];
   if (r.exitCode !== 0) throw new Error(`wrk ${url} failed: ${r.stderr}`);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
   const latency = /Latency\s+(\S+)/.exec(r.stdout)?.[1] ?? '?';
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1];
   const socket = /Socket errors:([^\n]+)/.exec(r.stdout)?.[1]?.trim();
-  return { rps, latency, errors: [non2xx ? `${non2xx} non-2xx` : '', socket ? `socket errors: ${socket}` : ''].filter(Boolean).join('; ') || 'none' };
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? NaN);
+  const used = after.map((t, i) => t - before[i]!);
+  const perRequest = (seconds: number): number => (seconds * 1e6) / requests;
+  return {
+    rps,
+    latency,
+    errors: [non2xx ? `${non2xx} non-2xx` : '', socket ? `socket errors: ${socket}` : ''].filter(Boolean).join('; ') || 'none',
+    ...(nginxPids.length ? { nginxUs: perRequest(used.slice(0, -1).reduce((a, b) => a + b, 0)) } : {}),
+    upstreamUs: perRequest(used.at(-1)!),
+    connects: opensAfter - opensBefore,
+  };
 }
 
 /** The baseline: what a minimal hand-written proxy config does (HTTP/1.0 upstream, no keepalive). */
@@ -75,19 +125,22 @@ export async function run(): Promise<string[]> {
     const direct: Measurement[] = [];
     const generated: Measurement[] = [];
     const naive: Measurement[] = [];
-    for (const path of paths) direct.push(await wrk(lab, `http://[::1]:8081${path}`));
-    for (const path of paths) generated.push(await wrk(lab, `https://127.0.0.1:8443${path}`));
+    const upstream = edge.upstreams.get('frontend')!.pid!;
+    for (const path of paths) direct.push(await wrk(lab, `http://[::1]:8081${path}`, { upstream }));
+    for (const path of paths) generated.push(await wrk(lab, `https://127.0.0.1:8443${path}`, { nginxMaster: edge.nginx.pid!, upstream }));
     await stop(edge.nginx);
     const naiveConf = join(tree.root, 'naive.conf');
     await writeFile(naiveConf, naiveConfig(join(tree.root, 'etc/nginx/tls')));
-    lab.start('nginx', ['-p', `${tree.prefix}/`, '-c', naiveConf, '-e', 'stderr']);
+    const naiveNginx = lab.start('nginx', ['-p', `${tree.prefix}/`, '-c', naiveConf, '-e', 'stderr']);
     await waitUntil('the naive nginx', async () => (await lab.run('curl', ['-skf', '-o', '/dev/null', 'https://127.0.0.1:8443/bench'])).exitCode === 0);
-    for (const path of paths) naive.push(await wrk(lab, `https://127.0.0.1:8443${path}`));
+    for (const path of paths) naive.push(await wrk(lab, `https://127.0.0.1:8443${path}`, { nginxMaster: naiveNginx.pid!, upstream }));
     const lines = [`edge proxy: wrk, ${THREADS} threads, ${CONNECTIONS} keepalive connections, ${SECONDS} s each, loopback in a private netns, ${cpus().length} CPUs shared by wrk, nginx and the upstream`];
     paths.forEach((path, i) => {
       const base = direct[i]!;
       const row = (name: string, m: Measurement): string =>
-        `  ${name.padEnd(52)} ${m.rps.toFixed(0).padStart(8)} req/s  avg latency ${m.latency.padStart(8)}  ${(m.rps / base.rps).toFixed(2)}x direct  errors: ${m.errors}`;
+        `  ${name.padEnd(52)} ${m.rps.toFixed(0).padStart(8)} req/s  avg latency ${m.latency.padStart(8)}  ${(m.rps / base.rps).toFixed(2)}x direct  ` +
+        `CPU/req: nginx ${m.nginxUs === undefined ? '-' : `${m.nginxUs.toFixed(1)} us`}, upstream ${m.upstreamUs.toFixed(1)} us  ` +
+        `new TCP connections ${m.connects}  errors: ${m.errors}`;
       const ratio = generated[i]!.rps / base.rps;
       lines.push(
         path === '/bench' ? ' upstream replies at once (proxy CPU cost dominates):' : ' upstream replies after 5 ms of simulated I/O (API-like):',

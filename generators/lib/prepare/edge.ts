@@ -180,6 +180,18 @@ export interface CertbotView {
 
 const upstreamName = (service: string): string => `up_${service.replace(/[^A-Za-z0-9]/g, '_')}`;
 
+/**
+ * Idle upstream connections each nginx worker keeps open (`keepalive`). It is a cache, not a limit:
+ * when a worker has more requests in flight to a service than this, the extra upstream connections
+ * are closed after their response, and the next burst connects again (a TCP handshake per request
+ * plus TIME_WAIT sockets on the edge). It must cover a worker's peak concurrency, and workers do not
+ * share the load evenly. Measured (bench/edge.ts, 64 client connections on 2 workers): with 32, a
+ * worker that had accepted 33 or more of them opened 400-3300 new upstream connections a second;
+ * with 128 only the keepalive_requests rotation remains (a few dozen a second). Idle sockets are
+ * cheap for the Node services and close after keepaliveTimeout.
+ */
+const UPSTREAM_KEEPALIVE = 128;
+
 function tlsView(model: DeploymentModel): TlsView {
   const { tlsMode, tlsProfile } = model.answers;
   const profile = TLS_PROFILES[tlsProfile];
@@ -298,7 +310,7 @@ export function edgeView(model: DeploymentModel): EdgeView {
       name: upstreamName(service),
       service,
       server: `${service}:${route.port}`,
-      keepalive: 32,
+      keepalive: UPSTREAM_KEEPALIVE,
       keepaliveTimeout: svc?.kind === 'static-frontend' ? '60s' : '4s',
     };
   });
