@@ -299,6 +299,9 @@ export function buildInfra(answers: Answers): Infra {
           ['POSTGRES_SEEDS', answers.postgres ? 'postgres' : '${DB_WRITE_HOST}'],
           ['POSTGRES_USER', DB_USER],
           ['POSTGRES_PWD_FILE', '/run/secrets/postgres_password'],
+          // Named explicitly: the backup set dumps exactly these databases.
+          ['DBNAME', 'temporal'],
+          ['VISIBILITY_DBNAME', 'temporal_visibility'],
           ['BIND_ON_IP', '0.0.0.0'],
           ['TEMPORAL_BROADCAST_ADDRESS', '127.0.0.1'],
         ],
