@@ -7,17 +7,11 @@ import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { unprivilegedUser } from '../test/support/unprivileged.js';
 import { measure, ratios, table, type CommandSpec } from './harness.js';
 
 const ROOT = process.cwd();
 const BIN = join(ROOT, 'dist/bin/gitmesh-devops.js');
-const USER = 'gitmesh-ci';
-
-async function user(): Promise<{ uid: number; gid: number; wrap: (cmd: string[]) => string[] }> {
-  if (process.getuid?.() !== 0) return { uid: process.getuid!(), gid: process.getgid!(), wrap: (cmd) => cmd };
-  if ((await execa('id', ['-u', USER], { reject: false })).exitCode !== 0) await execa('useradd', ['--create-home', USER]);
-  return { uid: Number((await execa('id', ['-u', USER])).stdout), gid: Number((await execa('id', ['-g', USER])).stdout), wrap: (cmd) => ['runuser', '-u', USER, '--', ...cmd] };
-}
 
 /** yo and this package installed from the packed tarball, as users get them. */
 async function installPrefix(work: string): Promise<string> {
@@ -50,8 +44,8 @@ export async function run(): Promise<string[]> {
   await execa('chmod', ['755', work]);
   const prefix = await installPrefix(work);
   await execa('chmod', ['-R', 'a+rX', work]);
-  const u = await user();
-  const env = { PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, NODE_PATH: join(prefix, 'lib/node_modules'), npm_config_prefix: prefix, HOME: u.uid === 0 ? process.env.HOME! : `/home/${USER}`, NO_UPDATE_NOTIFIER: '1' };
+  const u = await unprivilegedUser();
+  const env = { PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, NODE_PATH: join(prefix, 'lib/node_modules'), npm_config_prefix: prefix, HOME: u.home, NO_UPDATE_NOTIFIER: '1' };
   const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   const fresh = (dir: string) => async () => {
     await rm(dir, { recursive: true, force: true });

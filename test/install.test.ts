@@ -9,18 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { treeOf } from './support/tree.js';
-
-const USER = 'gitmesh-ci';
-
-/** Tests run as root in CI; yo must run as a normal user, the way users run it. */
-async function unprivilegedUser(): Promise<{ uid: number; gid: number; wrap: (cmd: string[]) => string[] }> {
-  if (process.getuid?.() !== 0) return { uid: process.getuid!(), gid: process.getgid!(), wrap: (cmd) => cmd };
-  const exists = await execa('id', ['-u', USER], { reject: false });
-  if (exists.exitCode !== 0) await execa('useradd', ['--create-home', '--shell', '/bin/bash', USER]);
-  const uid = Number((await execa('id', ['-u', USER])).stdout);
-  const gid = Number((await execa('id', ['-g', USER])).stdout);
-  return { uid, gid, wrap: (cmd) => ['runuser', '-u', USER, '--', ...cmd] };
-}
+import { unprivilegedUser } from './support/unprivileged.js';
 
 describe('install from the packed tarball', function () {
   this.timeout(300_000);
@@ -38,7 +27,7 @@ describe('install from the packed tarball', function () {
       PATH: `${join(prefix, 'bin')}:${process.env.PATH}`,
       NODE_PATH: join(prefix, 'lib', 'node_modules'),
       npm_config_prefix: prefix,
-      HOME: user.uid === 0 ? process.env.HOME! : `/home/${USER}`,
+      HOME: user.home,
       NO_UPDATE_NOTIFIER: '1',
     };
     const viaYo = join(root, 'via-yo');
@@ -48,7 +37,8 @@ describe('install from the packed tarball', function () {
       await chown(dir, user.uid, user.gid);
     }
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    const yo = await execa(user.wrap(['env', ...envArgs, 'yo', 'gitmesh-devops', '--defaults', '--no-insight'])[0]!, user.wrap(['env', ...envArgs, 'yo', 'gitmesh-devops', '--defaults', '--no-insight']).slice(1), { cwd: viaYo, reject: false, stdin: 'ignore' });
+    const yoCmd = user.wrap(['env', ...envArgs, 'yo', 'gitmesh-devops', '--defaults', '--no-insight']);
+    const yo = await execa(yoCmd[0]!, yoCmd.slice(1), { cwd: viaYo, reject: false, stdin: 'ignore' });
     assert.equal(yo.exitCode, 0, `${yo.stdout}\n${yo.stderr}`);
     const binCmd = user.wrap(['env', ...envArgs, 'gitmesh-devops', '--defaults']);
     const bin = await execa(binCmd[0]!, binCmd.slice(1), { cwd: viaBin, reject: false, stdin: 'ignore' });

@@ -7,6 +7,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { generate } from './support/generate.js';
+import { unprivilegedUser } from './support/unprivileged.js';
 import { shellcheckErrors } from './support/validators.js';
 
 describe('foundation scripts', () => {
@@ -55,10 +56,11 @@ describe('foundation scripts', () => {
     assert.match(result.stderr, /placeholder[\s\S]*alertmanager_slack_webhook_url/);
     if (process.getuid?.() !== 0) return;
     // As an ordinary user (not in group 10001) the script must stop, not leave unreadable secrets behind.
-    if ((await execa('id', ['-u', 'gitmesh-ci'], { reject: false })).exitCode !== 0) await execa('useradd', ['--create-home', 'gitmesh-ci']);
+    const user = await unprivilegedUser();
     const other = await generate({});
-    await execa('chown', ['-R', 'gitmesh-ci', other.dir]);
-    const refused = await execa('runuser', ['-u', 'gitmesh-ci', '--', 'bash', join(other.dir, 'scripts/generate-secrets.sh')], { reject: false });
+    await execa('chown', ['-R', String(user.uid), other.dir]);
+    const cmd = user.wrap(['bash', join(other.dir, 'scripts/generate-secrets.sh')]);
+    const refused = await execa(cmd[0]!, cmd.slice(1), { reject: false });
     assert.equal(refused.exitCode, 1);
     assert.match(refused.stderr, /sudo make secrets/);
     assert.deepEqual((await readdir(join(other.dir, 'secrets'))).filter((f) => !f.startsWith('.')), []);
