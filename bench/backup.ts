@@ -4,7 +4,7 @@
  * restored with the generated scripts and with the naive `pg_dump | gzip` / `gunzip | psql`, in one run.
  * Targets: backup at least 2x faster, archive at most 1.1x the naive size, restore faster.
  */
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -30,6 +30,21 @@ const du = (path: string): number => {
   return st.isDirectory() ? readdirSync(path).reduce((sum, name) => sum + du(join(path, name)), 0) : st.size;
 };
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+const CLK_TCK = 100; // USER_HZ: the unit of /proc/<pid>/stat times on Linux
+/** CPU seconds of the waited-for children of `pid` (cutime + cstime): for this process, every client
+ * program a step ran; for the postmaster, every backend (and parallel worker) that has exited. */
+const childCpu = (pid: number | 'self'): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+};
+interface Step {
+  readonly seconds: number;
+  /** CPU seconds: client programs, server backends. */
+  readonly client: number;
+  readonly server: number;
+}
 
 export async function run(): Promise<string[]> {
   const root = mkdtempSync(join(tmpdir(), 'gitmesh-bench-backup-'));
@@ -88,21 +103,41 @@ export async function run(): Promise<string[]> {
       await execa('psql', ['-Xqc', 'CHECKPOINT', 'postgres'], { env });
       await execa('sync');
     };
+    const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // Wall time and the CPU the step cost on both sides (the server's backends exit with their sessions).
+    const step = async (fn: () => Promise<unknown>): Promise<Step> => {
+      const [client, server] = [childCpu('self'), childCpu(postmaster)];
+      const wall = await seconds(fn);
+      // Backends end just after their clients disconnect: let the postmaster reap them before reading.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return { seconds: wall, client: childCpu('self') - client, server: childCpu(postmaster) - server };
+    };
     await settle();
-    const generatedBackup = await seconds(() => execa('bash', [join(repo, 'scripts/backup.sh')], { env: scriptEnv, extendEnv: false }));
+    const genBackup = await step(() => execa('bash', [join(repo, 'scripts/backup.sh')], { env: scriptEnv, extendEnv: false }));
     await settle();
-    const naiveBackup = await seconds(() => execa('bash', ['-o', 'pipefail', '-c', `pg_dump gitmesh-web | gzip > ${naiveFile}`], { env }));
+    const naiveBack = await step(() => execa('bash', ['-o', 'pipefail', '-c', `pg_dump gitmesh-web | gzip > ${naiveFile}`], { env }));
+    const [generatedBackup, naiveBackup] = [genBackup.seconds, naiveBack.seconds];
     const [set] = readdirSync(scriptEnv.BACKUP_DIR).filter((name) => /^\d{8}T\d{6}Z$/.test(name));
     const generatedSize = du(join(scriptEnv.BACKUP_DIR, set ?? ''));
+    const manifest = JSON.parse(readFileSync(join(scriptEnv.BACKUP_DIR, set ?? '', 'manifest.json'), 'utf8')) as {
+      postgres: { databases: { database: string; split?: { relation: string; chunks: unknown[] }[] }[] };
+    };
+    const split = manifest.postgres.databases.flatMap((db) => (db.split ?? []).map((t) => `${db.database}/${t.relation} in ${t.chunks.length} ranges`));
     const naiveSize = statSync(naiveFile).size;
 
     await settle();
-    const generatedRestore = await seconds(() => execa('bash', [join(repo, 'scripts/restore.sh'), '--yes'], { env: scriptEnv, extendEnv: false }));
+    const genRestore = await step(() => execa('bash', [join(repo, 'scripts/restore.sh'), '--yes'], { env: scriptEnv, extendEnv: false }));
     await settle();
-    const naiveRestore = await seconds(async () => {
+    const naiveRest = await step(async () => {
       await execa('createdb', ['naive-restore'], { env });
       await execa('bash', ['-o', 'pipefail', '-c', `gunzip -c ${naiveFile} | psql -q -X -v ON_ERROR_STOP=1 -d naive-restore >/dev/null`], { env });
     });
+    const [generatedRestore, naiveRestore] = [genRestore.seconds, naiveRest.seconds];
+    const cpuLine = (name: string, gen: Step, naive: Step): string => {
+      const [g, n] = [gen.client + gen.server, naive.client + naive.server];
+      return `${name} CPU: generated ${g.toFixed(1)} s (client ${gen.client.toFixed(1)} + server ${gen.server.toFixed(1)})  naive ${n.toFixed(1)} s (client ${naive.client.toFixed(1)} + server ${naive.server.toFixed(1)})  ` +
+        `CPU ratio ${(n / g).toFixed(2)}x; with ${cpus().length} CPUs the generated step cannot finish in less than ${(g / cpus().length).toFixed(1)} s`;
+    };
     // restore.sh keeps the replaced databases by default (PG_KEEP_OLD=1), as the naive restore leaves the original.
     const dropOld = await seconds(async () => {
       for (const name of ['gitmesh-web', ...TEMPORAL_DATABASES]) await execa('psql', ['-Xq', '-c', `DROP DATABASE "${name}__pre_restore_${set ?? ''}"`, 'postgres'], { env });
@@ -110,8 +145,11 @@ export async function run(): Promise<string[]> {
 
     lines.push(
       `generated set: gitmesh-web plus the (empty) Temporal databases ${TEMPORAL_DATABASES.join(', ')}, as a default deployment has them; naive: gitmesh-web only`,
+      `generated split tables (PG_SPLIT_MIN_MB default): ${split.join(', ') || 'none'}`,
       `backup:  generated ${generatedBackup.toFixed(1)} s (${mb(generatedSize)})  naive pg_dump | gzip ${naiveBackup.toFixed(1)} s (${mb(naiveSize)})`,
-      `restore: generated ${generatedRestore.toFixed(1)} s (checksums, pg_restore -j ${scriptEnv.PG_JOBS}, row counts checked, swap; dropping the replaced databases afterwards ${dropOld.toFixed(1)} s)  naive gunzip | psql ${naiveRestore.toFixed(1)} s`,
+      `restore: generated ${generatedRestore.toFixed(1)} s (checksums, pg_restore -j ${scriptEnv.PG_JOBS} with the split ranges loaded in parallel, row counts checked, swap; dropping the replaced databases afterwards ${dropOld.toFixed(1)} s)  naive gunzip | psql ${naiveRestore.toFixed(1)} s`,
+      cpuLine('backup ', genBackup, naiveBack),
+      cpuLine('restore', genRestore, naiveRest),
       `backup speed-up ${(naiveBackup / generatedBackup).toFixed(2)}x (target >= 2x)`,
       `size ratio ${(generatedSize / naiveSize).toFixed(2)}x (target <= 1.1x)`,
       `restore speed-up ${(naiveRestore / generatedRestore).toFixed(2)}x (target > 1x)`,
