@@ -207,13 +207,26 @@ export interface RunningEdge {
   readonly upstreams: Map<string, ChildProcess>;
 }
 
-/** Starts the stand-in services and nginx (the generated config, as is) inside `lab`. */
-export async function startEdge(lab: Lab, tree: EdgeTree, model: DeploymentModel, roles: Readonly<Record<string, string>> = {}): Promise<RunningEdge> {
+/**
+ * Starts the stand-in services and nginx (the generated config, as is) inside `lab`.
+ * `httpsPorts` (bench/edge.ts): services whose stand-in also serves HTTPS on the given port, with the
+ * edge's certificate and key (tree's etc/nginx/tls), for a direct-HTTPS baseline.
+ */
+export async function startEdge(
+  lab: Lab,
+  tree: EdgeTree,
+  model: DeploymentModel,
+  roles: Readonly<Record<string, string>> = {},
+  httpsPorts: Readonly<Record<string, number>> = {},
+): Promise<RunningEdge> {
   const upstreams = new Map<string, ChildProcess>();
+  const tls = join(tree.root, 'etc/nginx/tls');
   for (const route of model.routes) {
     if (upstreams.has(route.service)) continue;
     const role = roles[route.service] ?? (route.service === 'frontend' ? 'frontend' : route.service === 'api' ? 'api' : 'webhook');
-    upstreams.set(route.service, await startUpstream(lab, role, route.port));
+    const httpsPort = httpsPorts[route.service];
+    const https = httpsPort === undefined ? undefined : { port: httpsPort, cert: join(tls, 'fullchain.pem'), key: join(tls, 'privkey.pem') };
+    upstreams.set(route.service, await startUpstream(lab, role, route.port, https));
   }
   // stdout is a regular file: nginx opens /dev/stdout for the access log, which a socketpair refuses.
   const logFile = join(tree.root, 'access.log');
@@ -229,8 +242,10 @@ export async function startEdge(lab: Lab, tree: EdgeTree, model: DeploymentModel
   return { nginx, accessLog: () => readFileSync(logFile, 'utf8'), errorLog: () => err, upstreams };
 }
 
-export async function startUpstream(lab: Lab, role: string, port: number): Promise<ChildProcess> {
-  const child = lab.start(process.execPath, [UPSTREAM_SCRIPT, role, String(port)]);
+/** Starts a stand-in on [::1]:`port`; with `https`, it also serves HTTPS on [::1]:`https.port`. */
+export async function startUpstream(lab: Lab, role: string, port: number, https?: { port: number; cert: string; key: string }): Promise<ChildProcess> {
+  const tlsArgs = https ? ['::1', String(https.port), https.cert, https.key] : [];
+  const child = lab.start(process.execPath, [UPSTREAM_SCRIPT, role, String(port), ...tlsArgs]);
   await new Promise<void>((resolve, reject) => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

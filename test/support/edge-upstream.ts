@@ -1,8 +1,13 @@
 /**
  * Stand-in for a GitMesh service behind the edge proxy, for test/edge.test.ts and bench/edge.ts.
- * Usage: node edge-upstream.js <api|frontend|webhook> <port> [host]
+ * Usage: node edge-upstream.js <api|frontend|webhook> <port> [host] [tls-port cert-file key-file]
  * Listens on [::1] by default (IPv6 only): the edge listens on 0.0.0.0 with the same port numbers
  * inside one network namespace, and different address families do not collide.
+ * With tls-port (bench/edge.ts only), the same handler is also served over HTTPS on host:tls-port
+ * (HTTP/1.1 keepalive, the edge's certificate and key), so the bench can compare the edge with the
+ * upstream reached directly over HTTPS. TLS settings mirror the edge's "intermediate" profile
+ * (generators/lib/prepare/edge.ts): TLS 1.2-1.3, the same TLS 1.2 ciphers and curves, client cipher
+ * preference; session resumption is Node's default (tickets).
  *   api:      /echo* → the request as JSON (path, headers), with helmet-like headers the edge must
  *             replace; /big → 16 KB JSON; /socket.io/ → WebSocket echo (first frame: "path:<url>").
  *   frontend: /assets/<hashed>.js → JavaScript with a short Cache-Control the edge must replace;
@@ -10,11 +15,26 @@
  *   webhook:  anything → the request as JSON.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 
-const [role = 'api', portArg = '8080', host = '::1'] = process.argv.slice(2);
+const [role = 'api', portArg = '8080', host = '::1', tlsPortArg, certFile, keyFile] = process.argv.slice(2);
 const port = Number(portArg);
+if (tlsPortArg !== undefined && (certFile === undefined || keyFile === undefined)) throw new Error('tls-port needs cert-file and key-file');
+
+/** The edge's TLS profile (intermediate): TLS 1.3 suites are OpenSSL's defaults, as nginx leaves them. */
+const TLS_OPTIONS = {
+  minVersion: 'TLSv1.2',
+  maxVersion: 'TLSv1.3',
+  ciphers: [
+    'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  ecdhCurve: 'X25519:prime256v1:secp384r1',
+  honorCipherOrder: false,
+} as const;
 
 const INDEX = `<!doctype html><html><head><meta charset="utf-8"><title>GitMesh</title><script type="module" src="/assets/app-3f9a1c7e.js"></script></head><body><div id="app"></div>${'<!-- padding -->'.repeat(100)}</body></html>`;
 const ASSET = `export const hello = () => 'gitmesh';\n${'// hashed asset padding\n'.repeat(200)}`;
@@ -123,10 +143,19 @@ function upgrade(req: IncomingMessage, socket: Duplex): void {
   socket.on('error', () => socket.destroy());
 }
 
-const server = createServer(handle);
-server.keepAliveTimeout = 5000;
-server.on('upgrade', upgrade);
-server.listen({ host, port, ipv6Only: host.includes(':') }, () => {
-  process.stdout.write(`listening ${role} ${host} ${port}\n`);
-});
+function listen(server: Server | TlsServer, at: number): Promise<void> {
+  server.keepAliveTimeout = 5000;
+  server.on('upgrade', upgrade);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: at, ipv6Only: host.includes(':') }, () => resolve());
+  });
+}
+
+await listen(createServer(handle), port);
+if (tlsPortArg !== undefined) {
+  await listen(createTlsServer({ ...TLS_OPTIONS, cert: readFileSync(certFile!), key: readFileSync(keyFile!) }, handle), Number(tlsPortArg));
+}
+// One line once every listener is up: startUpstream (test/support/edge-lab.ts) waits for it.
+process.stdout.write(`listening ${role} ${host} ${port}${tlsPortArg === undefined ? '' : ` https ${tlsPortArg}`}\n`);
 process.on('SIGTERM', () => process.exit(0));
