@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages whose real tools the test suite drives:
 # nginx, PostgreSQL 15, Redis, shellcheck, promtool, amtool, docker-compose 1.29,
-# testssl.sh, wrk, hyperfine, compressors, age.
+# testssl.sh, wrk, hyperfine, compressors, age, rclone.
 #
 # Idempotent and fast when everything is present: one dpkg-query call, no network.
 # `apt-get update` runs at most once, and only when something is missing.
@@ -30,13 +30,14 @@ REQUIRED=(
   util-linux               # flock
   iproute2                 # ip: the edge tests run nginx in a private network namespace
   jq                       # backup scripts: manifests, alert payloads
+  rclone                   # backup scripts: offsite copy (against an S3 stand-in)
   time                     # GNU time: peak RSS in npm run bench
   git
 )
 OPTIONAL=(age)             # installed when the archive has it
 SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter)
 COMMANDS=(nginx psql redis-server redis-cli shellcheck promtool amtool docker-compose
-  testssl wrk hyperfine zstd pigz curl openssl flock git jq)
+  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 

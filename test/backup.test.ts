@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -818,6 +819,95 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     const expected = [...new Set([...newestOf((t) => id(t).slice(0, 8), 7), ...newestOf(isoWeek, 4)])].sort();
     assert.deepEqual(sets(dir), expected);
     assert.equal(expected.length, 10);
+  });
+
+  it('offsite copy with rclone (simulated S3: a local HTTP server speaks the S3 object calls rclone makes; no S3 service is installable here): every file of the set lands under bucket/prefix/<id> byte for byte, signed with the access key from its secret file; a rerun copies nothing; a failing store fails the run (exit status, failure metrics) but keeps the complete local set', async () => {
+    requireTool('rclone');
+    const objects = new Map<string, Buffer>();
+    const requests: { method: string; path: string; auth: string }[] = [];
+    let failPuts = false;
+    const s3 = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://s3').pathname);
+        requests.push({ method: req.method ?? '', path, auth: String(req.headers.authorization ?? '') });
+        const md5 = (b: Buffer): string => `"${createHash('md5').update(b).digest('hex')}"`;
+        const isBucket = path.split('/').filter(Boolean).length === 1;
+        if (req.method === 'PUT' && failPuts) {
+          res.statusCode = 500;
+          res.end('<Error><Code>InternalError</Code></Error>');
+        } else if (req.method === 'PUT') {
+          const body = Buffer.concat(chunks);
+          if (!isBucket) objects.set(path, body);
+          res.setHeader('ETag', md5(body));
+          res.end();
+        } else if ((req.method === 'HEAD' || req.method === 'GET') && !isBucket && objects.has(path)) {
+          const body = objects.get(path)!;
+          res.setHeader('ETag', md5(body));
+          res.setHeader('Content-Length', body.length);
+          res.setHeader('Last-Modified', new Date(0).toUTCString());
+          res.end(req.method === 'GET' ? body : undefined);
+        } else {
+          res.statusCode = 404;
+          res.end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => s3.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = s3.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const keyId = join(stack.root, 'offsite_key_id');
+      const secret = join(stack.root, 'offsite_secret');
+      writeFileSync(keyId, 'AKIDGITMESHTEST\n');
+      writeFileSync(secret, 'offsite-secret-key\n');
+      const dir = join(stack.root, 'offsite');
+      const env = stack.env(dir, {
+        BACKUP_OFFSITE_BUCKET: 'gitmesh-backups',
+        BACKUP_OFFSITE_PREFIX: 'site-a/nightly',
+        BACKUP_OFFSITE_ENDPOINT: `http://127.0.0.1:${port}`,
+        BACKUP_OFFSITE_ACCESS_KEY_ID_FILE: keyId,
+        BACKUP_OFFSITE_SECRET_ACCESS_KEY_FILE: secret,
+        BACKUP_NOW: String(T0),
+        // Fail fast against the failing store below (rclone reads its flags from RCLONE_* variables).
+        RCLONE_RETRIES: '1',
+        RCLONE_LOW_LEVEL_RETRIES: '1',
+      });
+      const run = await stack.run('backup.sh', [], env);
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.match(run.stderr, /offsite: copying \d{8}T\d{6}Z to s3 bucket gitmesh-backups\/site-a\/nightly/);
+      const [id] = sets(dir);
+      assert.ok(id);
+      const local = (rel: string): string[] =>
+        readdirSync(join(dir, id, rel), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? local(join(rel, e.name)) : [join(rel, e.name)]));
+      const files = local('.').map((f) => f.replace(/^\.\//, '')).sort();
+      assert.ok(files.includes('manifest.json') && files.includes('postgres/toc.dat') && files.includes('redis.rdb.zst'), files.join(','));
+      assert.deepEqual([...objects.keys()].sort(), files.map((f) => `/gitmesh-backups/site-a/nightly/${id}/${f}`).sort());
+      for (const f of files) assert.ok(objects.get(`/gitmesh-backups/site-a/nightly/${id}/${f}`)!.equals(readFileSync(join(dir, id, f))), `${f} copied byte for byte`);
+      assert.ok(requests.length > 0 && requests.every((r) => r.auth.startsWith('AWS4-HMAC-SHA256 Credential=AKIDGITMESHTEST/')), 'every call signed with the key id from its secret file');
+      assert.ok(requests.every((r) => !r.auth.includes('offsite-secret-key')));
+
+      // Immutable and idempotent: copying the same set again uploads nothing.
+      const before = requests.length;
+      const again = await execa('rclone', ['copy', '--immutable', '--checksum', '--no-traverse', join(dir, id), `offsite:gitmesh-backups/site-a/nightly/${id}`], {
+        env: { PATH: env.PATH ?? '', HOME: stack.root, RCLONE_CONFIG_OFFSITE_TYPE: 's3', RCLONE_CONFIG_OFFSITE_PROVIDER: 'Other', RCLONE_CONFIG_OFFSITE_ENDPOINT: env.BACKUP_OFFSITE_ENDPOINT ?? '', RCLONE_CONFIG_OFFSITE_ACCESS_KEY_ID: 'AKIDGITMESHTEST', RCLONE_CONFIG_OFFSITE_SECRET_ACCESS_KEY: 'offsite-secret-key' },
+        extendEnv: false,
+      });
+      assert.equal(again.exitCode, 0);
+      assert.deepEqual(requests.slice(before).filter((r) => r.method === 'PUT'), []);
+
+      // The store fails: the run fails (alert, metrics), but the complete local set stays.
+      failPuts = true;
+      const metricsFile = join(env.BACKUP_METRICS_DIR ?? '', 'gitmesh_backup.prom');
+      const failed = await stack.run('backup.sh', [], { ...env, BACKUP_NOW: String(T0 + DAY) });
+      assert.notEqual(failed.exitCode, 0);
+      assert.match(failed.stderr, /backup FAILED .* during 'offsite copy'/);
+      assert.equal(sets(dir).length, 2, 'the new set is complete locally');
+      assert.equal(metric(metricsFile, BACKUP_METRICS.lastStatus), 0);
+    } finally {
+      s3.close();
+    }
   });
 
   describe('OpenSearch snapshot API (simulated: a local HTTP server speaks the snapshot endpoints, OpenSearch is not installable here)', () => {
