@@ -421,16 +421,22 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     assert.equal(drill.exitCode, 0, drill.stderr);
   });
 
-  it('large tables are dumped as parallel block ranges of one snapshot and loaded back in parallel (PG_SPLIT_MIN_MB=0 splits every table, 3 ranges each, encrypted): exact round trip of awkward values, generated and dropped columns, quoted names, indexes and foreign keys; the drill passes', async () => {
+  it('large tables are dumped as parallel block ranges of one snapshot and loaded back in parallel (PG_SPLIT_MIN_MB=0 splits every table, 3 ranges each, encrypted): exact round trip of awkward values, generated and dropped columns, quoted names, inheritance and partitions, indexes and foreign keys, and of the database locale and settings; the drill passes', async () => {
     requireTool('age-keygen');
     const keyFile = join(stack.root, 'split-age.key');
     await execa('age-keygen', ['-o', keyFile]);
     const recipient = /public key: (age1\S+)/.exec(readFileSync(keyFile, 'utf8'))?.[1] ?? '';
     const odd = '"odd ""schema"""."Awkward.Table"';
     await stack.psql('postgres', 'DROP DATABASE IF EXISTS splitdb');
-    await stack.psql('postgres', 'CREATE DATABASE splitdb');
-    // Database-level settings the dump sessions must override (their own output would not read back).
+    // A locale other than the server's default, and database-level settings: the restore must give
+    // them back (pg_dump leaves them out), and the dump sessions must override the output styles.
+    await stack.psql('postgres', "CREATE DATABASE splitdb TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'");
     await stack.psql('postgres', "ALTER DATABASE splitdb SET datestyle = 'SQL, DMY'; ALTER DATABASE splitdb SET intervalstyle = 'sql_standard'; ALTER DATABASE splitdb SET extra_float_digits = -10");
+    await stack.psql('postgres', `ALTER DATABASE splitdb SET search_path = "$user", "odd, name", public; ALTER DATABASE splitdb SET app.tenant = 'it''s'`);
+    const dbProperties = (): Promise<string> =>
+      stack.psql('postgres', "SELECT d.datcollate || '|' || d.datctype || '|' || pg_encoding_to_char(d.encoding) || '|' || array_to_string(ARRAY(SELECT unnest(r.setconfig) ORDER BY 1), ';') FROM pg_database d JOIN pg_db_role_setting r ON r.setdatabase = d.oid AND r.setrole = 0 WHERE d.datname = 'splitdb'");
+    const propertiesBefore = await dbProperties();
+    assert.match(propertiesBefore, /^C\|C\|UTF8\|DateStyle=SQL, DMY;IntervalStyle=sql_standard;app\.tenant=it's;extra_float_digits=-10;search_path="\$user", "odd, name", public$/);
     await stack.psql(
       'splitdb',
       `CREATE SCHEMA "odd ""schema""";
@@ -447,17 +453,36 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
        CREATE INDEX awkward_t ON ${odd} (t);
        CREATE TABLE child (id int PRIMARY KEY, parent int NOT NULL REFERENCES ${odd} (id));
        INSERT INTO child SELECT i, i FROM generate_series(1, 500) i;
-       CREATE TABLE empty_one (x int);`,
+       CREATE TABLE empty_one (x int);
+       CREATE TABLE inh_parent (id int, v text);
+       CREATE TABLE inh_child (extra int) INHERITS (inh_parent);
+       INSERT INTO inh_parent SELECT i, 'parent' FROM generate_series(1, 100) i;
+       INSERT INTO inh_child SELECT i, 'child', i FROM generate_series(1, 50) i;
+       CREATE TABLE measurements (id int, at date) PARTITION BY RANGE (at);
+       CREATE TABLE measurements_2024 PARTITION OF measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+       CREATE TABLE measurements_2025 PARTITION OF measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+       INSERT INTO measurements SELECT i, date '2024-06-01' + i FROM generate_series(1, 400) i;
+       CREATE TABLE public."line
+break" (id int PRIMARY KEY);
+       INSERT INTO public."line
+break" SELECT generate_series(1, 10);
+       CREATE SCHEMA app;
+       CREATE TABLE app.ref (id int);
+       CREATE TABLE public.refs (id int, target regclass, kind regtype);
+       INSERT INTO public.refs SELECT i, 'app.ref'::regclass, 'app.ref'::regtype FROM generate_series(1, 20) i;`,
     );
     const fingerprint = async (): Promise<Record<string, string>> => {
       const out: Record<string, string> = {};
-      for (const table of [odd, 'child', 'empty_one']) {
-        out[table] = await stack.psql('splitdb', `SET datestyle = ISO; SET intervalstyle = postgres; SET extra_float_digits = 1; SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM ${table} t`);
+      for (const table of [odd, 'child', 'empty_one', 'inh_parent', 'ONLY inh_parent', 'inh_child', 'measurements', 'measurements_2024', 'refs', '"line\nbreak"']) {
+        out[table] = await stack.psql('splitdb', `SET datestyle = ISO; SET intervalstyle = postgres; SET extra_float_digits = 1; SET search_path = public; SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM ${table} t`);
       }
       out.schema = await stack.psql('splitdb', "SELECT string_agg(conname || ':' || contype::text, ',' ORDER BY conname) FROM pg_constraint WHERE connamespace <> 'pg_catalog'::regnamespace");
       out.indexes = await stack.psql('splitdb', "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog')");
       return out;
     };
+    // The backup role's own search_path in this database (not a database setting, so not restored)
+    // finds app.ref unqualified: object references must still be written schema-qualified.
+    await stack.psql('postgres', 'ALTER ROLE gitmesh IN DATABASE splitdb SET search_path = app, public');
     const before = await fingerprint();
     const dir = join(stack.root, 'split');
     const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PG_DB: 'splitdb', PG_EXTRA_DATABASES: '', PG_SPLIT_MIN_MB: '0', PG_JOBS: '3', BACKUP_AGE_RECIPIENTS: recipient });
@@ -469,15 +494,21 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     assert.equal(manifest.format, 4);
     const [entry] = manifest.postgres.databases;
     const split = new Map<string, { rows: number; columns: string[]; chunks: { file: string; rows: number }[] }>(entry.split.map((t: { relation: string }) => [t.relation, t]));
-    assert.deepEqual([...split.keys()].sort(), ['"odd ""schema"""."Awkward.Table"', 'public.child', 'public.empty_one']);
+    // Partitions are split; the partitioned table has no rows of its own, and an inheritance parent
+    // (whose count includes its children's rows) and a name with a line break stay with pg_dump.
+    assert.deepEqual([...split.keys()].sort(), ['"odd ""schema"""."Awkward.Table"', 'app.ref', 'public.child', 'public.empty_one', 'public.inh_child', 'public.measurements_2024', 'public.measurements_2025', 'public.refs']);
     const awkward = split.get('"odd ""schema"""."Awkward.Table"')!;
     // The stored columns only: not the generated one, not the dropped one.
     assert.deepEqual(awkward.columns, ['id', 't', 'f', 'r', 'n', 'ts', 'd', 'iv', 'arr', 'j', 'b', 'tail']);
     assert.equal(awkward.chunks.length, 3);
     assert.ok(awkward.chunks.every((c) => c.rows > 0), 'every block range holds rows');
-    assert.deepEqual(entry.row_counts, { '"odd ""schema"""."Awkward.Table"': 4000, 'public.child': 500, 'public.empty_one': 0 });
-    // pg_dump left those tables' data out: its directory holds no table data file at all; each range is in the set, encrypted.
-    assert.deepEqual(readdirSync(join(dir, id, 'postgres')).filter((n) => /^\d+\.dat/.test(n)), []);
+    assert.deepEqual(entry.row_counts, {
+      '"odd ""schema"""."Awkward.Table"': 4000, 'public.child': 500, 'public.empty_one': 0, 'public.inh_parent': 150, 'public.inh_child': 50,
+      'public.measurements': 400, 'public.measurements_2024': 213, 'public.measurements_2025': 187,
+      'app.ref': 0, 'public.refs': 20, 'public."line\\nbreak"': 10,
+    });
+    // pg_dump left the split tables' data out: its directory holds the data files of the inheritance parent and the line-break name only; each range is in the set, encrypted.
+    assert.equal(readdirSync(join(dir, id, 'postgres')).filter((n) => /^\d+\.dat/.test(n)).length, 2);
     for (const table of split.values()) {
       for (const chunk of table.chunks) {
         assert.match(chunk.file, /^split\/postgres\/\d+\.\d+\.copy\.zst\.age$/);
@@ -489,12 +520,37 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     await stack.psql('splitdb', `DELETE FROM child WHERE id > 10; UPDATE ${odd} SET t = 'changed' WHERE id < 50; INSERT INTO empty_one VALUES (1)`);
     const restore = await stack.run('restore.sh', ['--yes'], { ...env, BACKUP_AGE_IDENTITY_FILE: keyFile, PG_KEEP_OLD: '0' });
     assert.equal(restore.exitCode, 0, restore.stderr);
-    assert.match(restore.stderr, /loading 9 block ranges of split tables with 3 jobs/);
+    assert.match(restore.stderr, /loading 24 block ranges of split tables with 3 jobs/);
     assert.deepEqual(await fingerprint(), before);
+    assert.equal(await dbProperties(), propertiesBefore, 'locale and database settings restored');
     const drill = await stack.run('verify-backup.sh', [], { ...env, BACKUP_AGE_IDENTITY_FILE: keyFile });
     assert.equal(drill.exitCode, 0, drill.stderr);
-    assert.match(drill.stderr, /row counts match the manifest for 3 tables/);
+    assert.match(drill.stderr, /row counts match the manifest for 11 tables/);
     await stack.psql('postgres', 'DROP DATABASE splitdb');
+  });
+
+  it('split tables stay locked (ACCESS SHARE) until their ranges are read: a TRUNCATE during the backup waits instead of emptying the set; role and database timeouts do not cut the sessions', async () => {
+    await stack.psql('postgres', 'DROP DATABASE IF EXISTS splitlock');
+    await stack.psql('postgres', 'CREATE DATABASE splitlock');
+    // The snapshot and lock holders sit idle in their transactions while the ranges stream.
+    await stack.psql('postgres', "ALTER DATABASE splitlock SET idle_in_transaction_session_timeout = '1s'");
+    await stack.psql('splitlock', "CREATE TABLE big (id int, v text); INSERT INTO big SELECT i, md5(i::text) FROM generate_series(1, 20000) i; CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 1000)");
+    const dir = join(stack.root, 'split-lock');
+    // Every range takes 3 s to compress: pg_dump (no split table data) is long done by then.
+    const slow = slowTool(stack.root, 'zstd', 3);
+    const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PG_DB: 'splitlock', PG_EXTRA_DATABASES: '', PG_SPLIT_MIN_MB: '0', PG_JOBS: '1' });
+    const backup = stack.spawnScript('backup.sh', { ...env, PATH: `${slow}:${env.PATH}` });
+    let stderr = '';
+    backup.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((resolve) => backup.once('exit', resolve));
+    await waitFor(() => /in 1 block ranges each/.test(stderr), 'the ranges to start');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await assert.rejects(stack.psql('splitlock', "SET lock_timeout = '300ms'; TRUNCATE small"), /lock timeout/);
+    assert.equal(await exit, 0, stderr);
+    const [id] = sets(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, id ?? '', 'manifest.json'), 'utf8'));
+    assert.deepEqual(manifest.postgres.databases[0].row_counts, { 'public.big': 20000, 'public.small': 1000 });
+    await stack.psql('postgres', 'DROP DATABASE splitlock');
   });
 
   it('a range that fails to load fails the restore: no live database is touched and the copy is dropped', async () => {
@@ -900,7 +956,7 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
       // The store fails: the run fails (alert, metrics), but the complete local set stays.
       failPuts = true;
       const metricsFile = join(env.BACKUP_METRICS_DIR ?? '', 'gitmesh_backup.prom');
-      const failed = await stack.run('backup.sh', [], { ...env, BACKUP_NOW: String(T0 + DAY) });
+      const failed = await stack.run('backup.sh', [], { ...env, BACKUP_COMPONENTS: 'redis', BACKUP_NOW: String(T0 + DAY) });
       assert.notEqual(failed.exitCode, 0);
       assert.match(failed.stderr, /backup FAILED .* during 'offsite copy'/);
       assert.equal(sets(dir).length, 2, 'the new set is complete locally');
