@@ -435,8 +435,6 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     await stack.psql('postgres', `ALTER DATABASE splitdb SET search_path = "$user", "odd, name", public; ALTER DATABASE splitdb SET app.tenant = 'it''s'`);
     const dbProperties = (): Promise<string> =>
       stack.psql('postgres', "SELECT d.datcollate || '|' || d.datctype || '|' || pg_encoding_to_char(d.encoding) || '|' || array_to_string(ARRAY(SELECT unnest(r.setconfig) ORDER BY 1), ';') FROM pg_database d JOIN pg_db_role_setting r ON r.setdatabase = d.oid AND r.setrole = 0 WHERE d.datname = 'splitdb'");
-    const propertiesBefore = await dbProperties();
-    assert.match(propertiesBefore, /^C\|C\|UTF8\|DateStyle=SQL, DMY;IntervalStyle=sql_standard;app\.tenant=it's;extra_float_digits=-10;search_path="\$user", "odd, name", public$/);
     await stack.psql(
       'splitdb',
       `CREATE SCHEMA "odd ""schema""";
@@ -483,6 +481,10 @@ break" SELECT generate_series(1, 10);
     // The backup role's own search_path in this database (not a database setting, so not restored)
     // finds app.ref unqualified: object references must still be written schema-qualified.
     await stack.psql('postgres', 'ALTER ROLE gitmesh IN DATABASE splitdb SET search_path = app, public');
+    // Read-only by default from now on: the restore's own sessions must not inherit that.
+    await stack.psql('postgres', 'ALTER DATABASE splitdb SET default_transaction_read_only = on');
+    const propertiesBefore = await dbProperties();
+    assert.match(propertiesBefore, /^C\|C\|UTF8\|DateStyle=SQL, DMY;IntervalStyle=sql_standard;app\.tenant=it's;default_transaction_read_only=on;extra_float_digits=-10;search_path="\$user", "odd, name", public$/);
     const before = await fingerprint();
     const dir = join(stack.root, 'split');
     const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PG_DB: 'splitdb', PG_EXTRA_DATABASES: '', PG_SPLIT_MIN_MB: '0', PG_JOBS: '3', BACKUP_AGE_RECIPIENTS: recipient });
@@ -517,7 +519,7 @@ break" SELECT generate_series(1, 10);
       }
     }
 
-    await stack.psql('splitdb', `DELETE FROM child WHERE id > 10; UPDATE ${odd} SET t = 'changed' WHERE id < 50; INSERT INTO empty_one VALUES (1)`);
+    await stack.psql('splitdb', `BEGIN READ WRITE; DELETE FROM child WHERE id > 10; UPDATE ${odd} SET t = 'changed' WHERE id < 50; INSERT INTO empty_one VALUES (1); COMMIT`);
     const restore = await stack.run('restore.sh', ['--yes'], { ...env, BACKUP_AGE_IDENTITY_FILE: keyFile, PG_KEEP_OLD: '0' });
     assert.equal(restore.exitCode, 0, restore.stderr);
     assert.match(restore.stderr, /loading 24 block ranges of split tables with 3 jobs/);
