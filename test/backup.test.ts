@@ -464,6 +464,8 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
 break" (id int PRIMARY KEY);
        INSERT INTO public."line
 break" SELECT generate_series(1, 10);
+       CREATE TABLE public."lit\\nname" (id int);
+       INSERT INTO public."lit\\nname" SELECT generate_series(1, 5);
        CREATE SCHEMA app;
        CREATE TABLE app.ref (id int);
        CREATE TABLE public.refs (id int, target regclass, kind regtype);
@@ -498,7 +500,7 @@ break" SELECT generate_series(1, 10);
     const split = new Map<string, { rows: number; columns: string[]; chunks: { file: string; rows: number }[] }>(entry.split.map((t: { relation: string }) => [t.relation, t]));
     // Partitions are split; the partitioned table has no rows of its own, and an inheritance parent
     // (whose count includes its children's rows) and a name with a line break stay with pg_dump.
-    assert.deepEqual([...split.keys()].sort(), ['"odd ""schema"""."Awkward.Table"', 'app.ref', 'public.child', 'public.empty_one', 'public.inh_child', 'public.measurements_2024', 'public.measurements_2025', 'public.refs']);
+    assert.deepEqual([...split.keys()].sort(), ['"odd ""schema"""."Awkward.Table"', 'app.ref', 'public."lit\\nname"', 'public.child', 'public.empty_one', 'public.inh_child', 'public.measurements_2024', 'public.measurements_2025', 'public.refs']);
     const awkward = split.get('"odd ""schema"""."Awkward.Table"')!;
     // The stored columns only: not the generated one, not the dropped one.
     assert.deepEqual(awkward.columns, ['id', 't', 'f', 'r', 'n', 'ts', 'd', 'iv', 'arr', 'j', 'b', 'tail']);
@@ -507,7 +509,7 @@ break" SELECT generate_series(1, 10);
     assert.deepEqual(entry.row_counts, {
       '"odd ""schema"""."Awkward.Table"': 4000, 'public.child': 500, 'public.empty_one': 0, 'public.inh_parent': 150, 'public.inh_child': 50,
       'public.measurements': 400, 'public.measurements_2024': 213, 'public.measurements_2025': 187,
-      'app.ref': 0, 'public.refs': 20, 'public."line\\nbreak"': 10,
+      'app.ref': 0, 'public.refs': 20, 'json:"public.\\"line\\nbreak\\""': 10, 'public."lit\\nname"': 5,
     });
     // pg_dump left the split tables' data out: its directory holds the data files of the inheritance parent and the line-break name only; each range is in the set, encrypted.
     assert.equal(readdirSync(join(dir, id, 'postgres')).filter((n) => /^\d+\.dat/.test(n)).length, 2);
@@ -522,25 +524,28 @@ break" SELECT generate_series(1, 10);
     await stack.psql('splitdb', `BEGIN READ WRITE; DELETE FROM child WHERE id > 10; UPDATE ${odd} SET t = 'changed' WHERE id < 50; INSERT INTO empty_one VALUES (1); COMMIT`);
     const restore = await stack.run('restore.sh', ['--yes'], { ...env, BACKUP_AGE_IDENTITY_FILE: keyFile, PG_KEEP_OLD: '0' });
     assert.equal(restore.exitCode, 0, restore.stderr);
-    assert.match(restore.stderr, /loading 24 block ranges of split tables with 3 jobs/);
+    assert.match(restore.stderr, /loading 27 block ranges of split tables with 3 jobs/);
     assert.deepEqual(await fingerprint(), before);
     assert.equal(await dbProperties(), propertiesBefore, 'locale and database settings restored');
     const drill = await stack.run('verify-backup.sh', [], { ...env, BACKUP_AGE_IDENTITY_FILE: keyFile });
     assert.equal(drill.exitCode, 0, drill.stderr);
-    assert.match(drill.stderr, /row counts match the manifest for 11 tables/);
+    assert.match(drill.stderr, /row counts match the manifest for 12 tables/);
     await stack.psql('postgres', 'DROP DATABASE splitdb');
   });
 
-  it('split tables stay locked (ACCESS SHARE) until their ranges are read: a TRUNCATE during the backup waits instead of emptying the set; role and database timeouts do not cut the sessions', async () => {
+  it('split tables of every database are locked (ACCESS SHARE) before the first dump and until their ranges are read: a TRUNCATE during the backup waits instead of emptying the set; role and database timeouts do not cut the sessions', async () => {
     await stack.psql('postgres', 'DROP DATABASE IF EXISTS splitlock');
     await stack.psql('postgres', 'CREATE DATABASE splitlock');
+    await stack.psql('postgres', 'DROP DATABASE IF EXISTS splitlock2');
+    await stack.psql('postgres', 'CREATE DATABASE splitlock2');
+    await stack.psql('splitlock2', 'CREATE TABLE other (id int); INSERT INTO other SELECT generate_series(1, 300)');
     // The snapshot and lock holders sit idle in their transactions while the ranges stream.
     await stack.psql('postgres', "ALTER DATABASE splitlock SET idle_in_transaction_session_timeout = '1s'");
     await stack.psql('splitlock', "CREATE TABLE big (id int, v text); INSERT INTO big SELECT i, md5(i::text) FROM generate_series(1, 20000) i; CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 1000)");
     const dir = join(stack.root, 'split-lock');
     // Every range takes 3 s to compress: pg_dump (no split table data) is long done by then.
     const slow = slowTool(stack.root, 'zstd', 3);
-    const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PG_DB: 'splitlock', PG_EXTRA_DATABASES: '', PG_SPLIT_MIN_MB: '0', PG_JOBS: '1' });
+    const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PG_DB: 'splitlock', PG_EXTRA_DATABASES: 'splitlock2', PG_SPLIT_MIN_MB: '0', PG_JOBS: '1' });
     const backup = stack.spawnScript('backup.sh', { ...env, PATH: `${slow}:${env.PATH}` });
     let stderr = '';
     backup.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -548,11 +553,60 @@ break" SELECT generate_series(1, 10);
     await waitFor(() => /in 1 block ranges each/.test(stderr), 'the ranges to start');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await assert.rejects(stack.psql('splitlock', "SET lock_timeout = '300ms'; TRUNCATE small"), /lock timeout/);
+    // The second database is not dumped yet, but its large tables are already locked.
+    await assert.rejects(stack.psql('splitlock2', "SET lock_timeout = '300ms'; TRUNCATE other"), /lock timeout/);
     assert.equal(await exit, 0, stderr);
     const [id] = sets(dir);
     const manifest = JSON.parse(readFileSync(join(dir, id ?? '', 'manifest.json'), 'utf8'));
     assert.deepEqual(manifest.postgres.databases[0].row_counts, { 'public.big': 20000, 'public.small': 1000 });
+    assert.deepEqual(manifest.postgres.databases[1].row_counts, { 'public.other': 300 });
     await stack.psql('postgres', 'DROP DATABASE splitlock');
+    await stack.psql('postgres', 'DROP DATABASE splitlock2');
+  });
+
+  it('a migration queued behind the backup (ALTER TABLE on a split table) fails the backup at once instead of deadlocking with it, and then runs', async () => {
+    await stack.psql('postgres', 'DROP DATABASE IF EXISTS splitddl');
+    await stack.psql('postgres', 'CREATE DATABASE splitddl');
+    await stack.psql('splitddl', "CREATE TABLE big (id int, v text); INSERT INTO big SELECT i, md5(i::text) FROM generate_series(1, 20000) i; CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 1000)");
+    const dir = join(stack.root, 'split-ddl');
+    const slow = slowTool(stack.root, 'zstd', 3);
+    const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PG_DB: 'splitddl', PG_EXTRA_DATABASES: '', PG_SPLIT_MIN_MB: '0', PG_JOBS: '1' });
+    const backup = stack.spawnScript('backup.sh', { ...env, PATH: `${slow}:${env.PATH}` });
+    let stderr = '';
+    backup.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((resolve) => backup.once('exit', resolve));
+    await waitFor(() => /in 1 block ranges each/.test(stderr), 'the ranges to start');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Queues behind the backup's ACCESS SHARE lock on small, whose range has not started yet.
+    const migration = stack.psql('splitddl', 'ALTER TABLE small ADD COLUMN note text');
+    const code = await exit;
+    assert.notEqual(code, 0);
+    assert.match(stderr, /could not obtain lock on relation/);
+    await migration;
+    assert.equal(await stack.psql('splitddl', "SELECT count(*) FROM information_schema.columns WHERE table_name = 'small' AND column_name = 'note'"), '1');
+    assert.deepEqual(sets(dir), []);
+    assert.deepEqual(partials(dir), []);
+    await stack.psql('postgres', 'DROP DATABASE splitddl');
+  });
+
+  it('a server without the recorded locale still gets the database back, with its own defaults and a warning', async () => {
+    await stack.psql('postgres', 'DROP DATABASE IF EXISTS splitloc');
+    await stack.psql('postgres', 'CREATE DATABASE splitloc');
+    await stack.psql('splitloc', 'CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 100)');
+    const dir = join(stack.root, 'split-locale');
+    const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PG_DB: 'splitloc', PG_EXTRA_DATABASES: '' });
+    assert.equal((await stack.run('backup.sh', [], env)).exitCode, 0);
+    const [id] = sets(dir);
+    // The manifest is not in its own checksum list: play a set taken on a host with another locale.
+    const file = join(dir, id ?? '', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(file, 'utf8'));
+    Object.assign(manifest.postgres.databases[0].properties, { collate: 'xx_XX.UTF-8', ctype: 'xx_XX.UTF-8' });
+    writeFileSync(file, JSON.stringify(manifest));
+    const restore = await stack.run('restore.sh', ['--yes'], { ...env, PG_KEEP_OLD: '0' });
+    assert.equal(restore.exitCode, 0, restore.stderr);
+    assert.match(restore.stderr, /WARN: postgres: cannot create splitloc__restore_\S+ with the recorded encoding and locale \(.*xx_XX/);
+    assert.equal(await stack.psql('splitloc', 'SELECT count(*) FROM t'), '100');
+    await stack.psql('postgres', 'DROP DATABASE splitloc');
   });
 
   it('a range that fails to load fails the restore: no live database is touched and the copy is dropped', async () => {
