@@ -421,7 +421,7 @@ describe('backup scripts against real PostgreSQL and Redis', function () {
     assert.equal(drill.exitCode, 0, drill.stderr);
   });
 
-  it('large tables are dumped as parallel block ranges of one snapshot and loaded back in parallel (PG_SPLIT_MIN_MB=0 splits every table, 3 ranges each, encrypted): exact round trip of awkward values, generated and dropped columns, quoted names, inheritance and partitions, indexes and foreign keys, and of the database locale and settings; the drill passes', async () => {
+  it('large tables are dumped as parallel block ranges of one snapshot and loaded back in parallel (PG_SPLIT_MIN_MB=0 splits every table, 3 ranges each, encrypted): exact round trip of awkward values, generated and dropped columns, quoted names, inheritance and partitions, indexes and foreign keys, and of the database locale, settings, owner, privileges and role settings; the drill passes', async () => {
     requireTool('age-keygen');
     const keyFile = join(stack.root, 'split-age.key');
     await execa('age-keygen', ['-o', keyFile]);
@@ -483,6 +483,14 @@ break" SELECT generate_series(1, 10);
     // The backup role's own search_path in this database (not a database setting, so not restored)
     // finds app.ref unqualified: object references must still be written schema-qualified.
     await stack.psql('postgres', 'ALTER ROLE gitmesh IN DATABASE splitdb SET search_path = app, public');
+    // An owner and privileges other than the defaults, and a setting of another role in this database.
+    await stack.psql('postgres', "DROP ROLE IF EXISTS app_owner; DROP ROLE IF EXISTS app_reader; CREATE ROLE app_owner; CREATE ROLE app_reader LOGIN");
+    await stack.psql('postgres', "ALTER DATABASE splitdb OWNER TO app_owner; REVOKE CONNECT, TEMPORARY ON DATABASE splitdb FROM PUBLIC; GRANT CONNECT ON DATABASE splitdb TO app_reader WITH GRANT OPTION");
+    await stack.psql('postgres', "ALTER ROLE app_reader IN DATABASE splitdb SET work_mem = '8MB'");
+    const dbAccess = (): Promise<string> =>
+      stack.psql('postgres', "SELECT pg_get_userbyid(d.datdba) || '|' || array_to_string(ARRAY(SELECT a::text FROM unnest(d.datacl) a ORDER BY 1), ',') || '|' || (SELECT string_agg(pg_get_userbyid(r.setrole) || ':' || array_to_string(r.setconfig, ';'), ',' ORDER BY pg_get_userbyid(r.setrole)) FROM pg_db_role_setting r WHERE r.setdatabase = d.oid AND r.setrole <> 0) FROM pg_database d WHERE d.datname = 'splitdb'");
+    const accessBefore = await dbAccess();
+    assert.equal(accessBefore, 'app_owner|app_owner=CTc/app_owner,app_reader=c*/app_owner|app_reader:work_mem=8MB,gitmesh:search_path=app, public');
     // Read-only by default from now on: the restore's own sessions must not inherit that.
     await stack.psql('postgres', 'ALTER DATABASE splitdb SET default_transaction_read_only = on');
     const propertiesBefore = await dbProperties();
@@ -527,10 +535,12 @@ break" SELECT generate_series(1, 10);
     assert.match(restore.stderr, /loading 27 block ranges of split tables with 3 jobs/);
     assert.deepEqual(await fingerprint(), before);
     assert.equal(await dbProperties(), propertiesBefore, 'locale and database settings restored');
+    assert.equal(await dbAccess(), accessBefore, 'owner, privileges and role settings restored');
     const drill = await stack.run('verify-backup.sh', [], { ...env, BACKUP_AGE_IDENTITY_FILE: keyFile });
     assert.equal(drill.exitCode, 0, drill.stderr);
     assert.match(drill.stderr, /row counts match the manifest for 12 tables/);
     await stack.psql('postgres', 'DROP DATABASE splitdb');
+    await stack.psql('postgres', 'DROP ROLE app_owner; DROP ROLE app_reader');
   });
 
   it('split tables of every database are locked (ACCESS SHARE) before the first dump and until their ranges are read: a TRUNCATE during the backup waits instead of emptying the set; role and database timeouts do not cut the sessions', async () => {
