@@ -14,6 +14,7 @@ import { prepare } from '../generators/lib/prepare/index.js';
 import { resolveAnswers } from '../generators/lib/answers.js';
 import { render } from '../generators/lib/render.js';
 import { POSTGRES_MAJOR } from '../generators/lib/versions.js';
+import { processCpu } from './harness.js';
 
 const PG_BIN = `/usr/lib/postgresql/${POSTGRES_MAJOR}/bin`;
 const SCALE = Number(process.env.BENCH_PGBENCH_SCALE ?? 70);
@@ -31,14 +32,9 @@ const du = (path: string): number => {
 };
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-const CLK_TCK = 100; // USER_HZ: the unit of /proc/<pid>/stat times on Linux
-/** CPU seconds of the waited-for children of `pid` (cutime + cstime): for this process, every client
- * program a step ran; for the postmaster, every backend (and parallel worker) that has exited. */
-const childCpu = (pid: number | 'self'): number => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
-};
+/** CPU seconds of the waited-for children of `pid`: for this process, every client program a step
+ * ran; for the postmaster, every backend (and parallel worker) that has exited. */
+const childCpu = async (pid: number | 'self'): Promise<number> => (await processCpu(pid)).children;
 interface Step {
   readonly seconds: number;
   /** CPU seconds: client programs, server backends. */
@@ -106,11 +102,11 @@ export async function run(): Promise<string[]> {
     const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     // Wall time and the CPU the step cost on both sides (the server's backends exit with their sessions).
     const step = async (fn: () => Promise<unknown>): Promise<Step> => {
-      const [client, server] = [childCpu('self'), childCpu(postmaster)];
+      const [client, server] = [await childCpu('self'), await childCpu(postmaster)];
       const wall = await seconds(fn);
       // Backends end just after their clients disconnect: let the postmaster reap them before reading.
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      return { seconds: wall, client: childCpu('self') - client, server: childCpu(postmaster) - server };
+      return { seconds: wall, client: (await childCpu('self')) - client, server: (await childCpu(postmaster)) - server };
     };
     await settle();
     const genBackup = await step(() => execa('bash', [join(repo, 'scripts/backup.sh')], { env: scriptEnv, extendEnv: false }));

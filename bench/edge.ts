@@ -39,6 +39,7 @@ import { EDGE_PORTS, EDGE_STUB_STATUS } from '../generators/lib/prepare/edge.js'
 import { generate } from '../test/support/generate.js';
 import { edgeTree, openLab, startEdge, stop, upstreamHosts, waitUntil, type Lab } from '../test/support/edge-lab.js';
 import { requireTool } from '../test/support/validators.js';
+import { processCpu } from './harness.js';
 
 const CONNECTIONS = 64;
 const THREADS = 2;
@@ -68,14 +69,8 @@ interface Watched {
   readonly upstream: number;
 }
 
-const CLK_TCK = 100; // USER_HZ: the unit of utime/stime in /proc/<pid>/stat on Linux
-
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  // Fields after "(comm)": state is field 3, utime 14 and stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLK_TCK;
-}
+/** A process's own CPU seconds; 0 once it is gone. */
+const cpuSeconds = async (pid: number): Promise<number> => (await processCpu(pid).catch(() => ({ own: 0 }))).own;
 
 async function workers(master: number): Promise<number[]> {
   const children = await readFile(`/proc/${master}/task/${master}/children`, 'utf8');

@@ -2,7 +2,19 @@
  * A small benchmark harness: warm-up, N timed runs of whole commands, medians with min/max, peak
  * RSS (GNU time), and ratio tables measured side by side in one run. Never used by tests.
  */
+import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
+
+const CLK_TCK = 100; // USER_HZ: the unit of the times in /proc/<pid>/stat on Linux
+
+/** CPU seconds of a process from /proc/<pid>/stat: its own (utime + stime) and those of the children
+ * it has waited for (cutime + cstime). Throws when the process is gone. */
+export async function processCpu(pid: number | 'self'): Promise<{ readonly own: number; readonly children: number }> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after "(comm)": state is field 3, utime 14, stime 15, cutime 16 and cstime 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return { own: (fields[11]! + fields[12]!) / CLK_TCK, children: (fields[13]! + fields[14]!) / CLK_TCK };
+}
 
 export interface Measurement {
   readonly label: string;
