@@ -543,6 +543,24 @@ break" SELECT generate_series(1, 10);
     await stack.psql('postgres', 'DROP ROLE app_owner; DROP ROLE app_reader');
   });
 
+  /**
+   * Starts backup.sh in the background on database `db` seeded with big and small, both split (one
+   * range each, one at a time), every range taking 3 s to compress: pg_dump, which dumps no split
+   * table data, is long done by then. Resolves once the ranges are being read.
+   */
+  async function startSlowSplitBackup(db: string, dirName: string, extra: Record<string, string> = {}): Promise<{ dir: string; exit: Promise<number | null>; stderr: () => string }> {
+    await stack.psql(db, "CREATE TABLE big (id int, v text); INSERT INTO big SELECT i, md5(i::text) FROM generate_series(1, 20000) i; CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 1000)");
+    const dir = join(stack.root, dirName);
+    const slow = slowTool(stack.root, 'zstd', 3);
+    const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PG_DB: db, PG_EXTRA_DATABASES: '', PG_SPLIT_MIN_MB: '0', PG_JOBS: '1', ...extra });
+    const backup = stack.spawnScript('backup.sh', { ...env, PATH: `${slow}:${env.PATH}` });
+    let stderr = '';
+    backup.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((resolve) => backup.once('exit', resolve));
+    await waitFor(() => /in 1 block ranges each/.test(stderr), 'the ranges to start');
+    return { dir, exit, stderr: () => stderr };
+  }
+
   it('split tables of every database are locked (ACCESS SHARE) before the first dump and until their ranges are read: a TRUNCATE during the backup waits instead of emptying the set; role and database timeouts do not cut the sessions', async () => {
     await stack.psql('postgres', 'DROP DATABASE IF EXISTS splitlock');
     await stack.psql('postgres', 'CREATE DATABASE splitlock');
@@ -551,21 +569,12 @@ break" SELECT generate_series(1, 10);
     await stack.psql('splitlock2', 'CREATE TABLE other (id int); INSERT INTO other SELECT generate_series(1, 300)');
     // The snapshot and lock holders sit idle in their transactions while the ranges stream.
     await stack.psql('postgres', "ALTER DATABASE splitlock SET idle_in_transaction_session_timeout = '1s'");
-    await stack.psql('splitlock', "CREATE TABLE big (id int, v text); INSERT INTO big SELECT i, md5(i::text) FROM generate_series(1, 20000) i; CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 1000)");
-    const dir = join(stack.root, 'split-lock');
-    // Every range takes 3 s to compress: pg_dump (no split table data) is long done by then.
-    const slow = slowTool(stack.root, 'zstd', 3);
-    const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PG_DB: 'splitlock', PG_EXTRA_DATABASES: 'splitlock2', PG_SPLIT_MIN_MB: '0', PG_JOBS: '1' });
-    const backup = stack.spawnScript('backup.sh', { ...env, PATH: `${slow}:${env.PATH}` });
-    let stderr = '';
-    backup.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exit = new Promise<number | null>((resolve) => backup.once('exit', resolve));
-    await waitFor(() => /in 1 block ranges each/.test(stderr), 'the ranges to start');
+    const { dir, exit, stderr } = await startSlowSplitBackup('splitlock', 'split-lock', { PG_EXTRA_DATABASES: 'splitlock2' });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await assert.rejects(stack.psql('splitlock', "SET lock_timeout = '300ms'; TRUNCATE small"), /lock timeout/);
     // The second database is not dumped yet, but its large tables are already locked.
     await assert.rejects(stack.psql('splitlock2', "SET lock_timeout = '300ms'; TRUNCATE other"), /lock timeout/);
-    assert.equal(await exit, 0, stderr);
+    assert.equal(await exit, 0, stderr());
     const [id] = sets(dir);
     const manifest = JSON.parse(readFileSync(join(dir, id ?? '', 'manifest.json'), 'utf8'));
     assert.deepEqual(manifest.postgres.databases[0].row_counts, { 'public.big': 20000, 'public.small': 1000 });
@@ -577,21 +586,13 @@ break" SELECT generate_series(1, 10);
   it('a migration queued behind the backup (ALTER TABLE on a split table) fails the backup at once instead of deadlocking with it, and then runs', async () => {
     await stack.psql('postgres', 'DROP DATABASE IF EXISTS splitddl');
     await stack.psql('postgres', 'CREATE DATABASE splitddl');
-    await stack.psql('splitddl', "CREATE TABLE big (id int, v text); INSERT INTO big SELECT i, md5(i::text) FROM generate_series(1, 20000) i; CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 1000)");
-    const dir = join(stack.root, 'split-ddl');
-    const slow = slowTool(stack.root, 'zstd', 3);
-    const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', PG_DB: 'splitddl', PG_EXTRA_DATABASES: '', PG_SPLIT_MIN_MB: '0', PG_JOBS: '1' });
-    const backup = stack.spawnScript('backup.sh', { ...env, PATH: `${slow}:${env.PATH}` });
-    let stderr = '';
-    backup.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exit = new Promise<number | null>((resolve) => backup.once('exit', resolve));
-    await waitFor(() => /in 1 block ranges each/.test(stderr), 'the ranges to start');
+    const { dir, exit, stderr } = await startSlowSplitBackup('splitddl', 'split-ddl');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     // Queues behind the backup's ACCESS SHARE lock on small, whose range has not started yet.
     const migration = stack.psql('splitddl', 'ALTER TABLE small ADD COLUMN note text');
     const code = await exit;
     assert.notEqual(code, 0);
-    assert.match(stderr, /could not obtain lock on relation/);
+    assert.match(stderr(), /could not obtain lock on relation/);
     await migration;
     assert.equal(await stack.psql('splitddl', "SELECT count(*) FROM information_schema.columns WHERE table_name = 'small' AND column_name = 'note'"), '1');
     assert.deepEqual(sets(dir), []);
