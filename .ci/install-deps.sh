@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages whose real tools the test suite drives:
 # nginx, PostgreSQL 15, Redis, shellcheck, promtool, amtool, docker-compose 1.29,
-# testssl.sh, wrk, hyperfine, compressors, age, rclone.
+# testssl.sh, wrk, hyperfine, compressors, age, rclone, and Debian's Python (venv, pip, setuptools,
+# wheel) for the Python worker's build rehearsal.
 #
 # Idempotent and fast when everything is present: one dpkg-query call, no network.
 # `apt-get update` runs at most once, and only when something is missing.
@@ -33,11 +34,18 @@ REQUIRED=(
   rclone                   # backup scripts: offsite copy (against an S3 stand-in)
   time                     # GNU time: peak RSS in npm run bench
   git
+  # Rehearsal of the Python worker's image build: Debian's interpreter, venv, pip, and the setuptools
+  # and wheel that build its editable installs (PyPI is not reachable).
+  python3
+  python3-venv
+  python3-pip
+  python3-setuptools
+  python3-wheel
 )
 OPTIONAL=(age)             # installed when the archive has it
 SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter)
 COMMANDS=(nginx psql redis-server redis-cli shellcheck promtool amtool docker-compose
-  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone)
+  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tar)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 
@@ -112,6 +120,7 @@ verify() {
     command -v "${cmd}" >/dev/null 2>&1 || { log "missing command after install: ${cmd}"; bad=1; }
   done
   [[ -x /usr/lib/postgresql/15/bin/postgres ]] || { log "missing /usr/lib/postgresql/15/bin/postgres"; bad=1; }
+  /usr/bin/python3 -c 'import ensurepip, setuptools, wheel' 2>/dev/null || { log "Debian's python3 lacks venv/setuptools/wheel"; bad=1; }
   local nginx_v mod
   nginx_v=$(nginx -V 2>&1)
   for mod in http_ssl_module http_v2_module http_stub_status_module; do
