@@ -345,15 +345,18 @@ describe('kubernetes target', function () {
       const ingresses = byKind(objects, 'Ingress');
       assert.equal(ingresses.length, gen.model.routes.length);
       for (const route of gen.model.routes) {
-        const ing = ingresses.find((i) => i.metadata.name === route.service)!;
+        const ing = ingresses.find((i) => i.metadata.name === route.name)!;
         const path = ing.spec.rules[0].http.paths[0];
+        assert.equal(path.backend.service.name, route.service);
         assert.equal(path.backend.service.port.number, route.port);
         if (route.stripPrefix) {
-          assert.equal((ing.metadata as any).annotations['nginx.ingress.kubernetes.io/rewrite-target'], '/$2');
+          // The prefix is replaced by the path the service expects (/ for /api/, /discourse/ for /api/webhooks/discourse/).
+          const target = `${route.upstreamPath}$2`;
+          assert.equal((ing.metadata as any).annotations['nginx.ingress.kubernetes.io/rewrite-target'], target);
           const prefix = route.path.replace(/\/$/, '');
           const re = new RegExp(`^${path.path}`);
-          assert.equal(`${prefix}/health`.replace(re, '/$2'), '/health');
-          assert.equal(prefix.replace(re, '/$2'), '/');
+          assert.equal(`${prefix}/health`.replace(re, target), `${route.upstreamPath}health`);
+          assert.equal(prefix.replace(re, target), route.upstreamPath);
         }
         const hosts = env === 'production' ? gen.model.project.serverNames : gen.model.project.serverNames.map((n) => `staging.${n}`);
         assert.deepEqual(ing.spec.rules.map((r: any) => r.host), hosts, env);

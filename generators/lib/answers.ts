@@ -127,8 +127,8 @@ export function crossCheck(answers: Answers): string[] {
   const problems: string[] = [];
   const catalog = answers.services.map((name) => CATALOG_BY_NAME.get(name)!);
   const all = [
-    ...catalog.map((entry) => ({ name: entry.name, port: entry.port, route: entry.route?.path, needs: entry.needs })),
-    ...answers.customServices.map((svc) => ({ name: svc.name, port: svc.port, route: svc.routePath, needs: svc.needs })),
+    ...catalog.map((entry) => ({ name: entry.name, port: entry.port, routes: entry.routes.map((route) => route.path), needs: entry.needs })),
+    ...answers.customServices.map((svc) => ({ name: svc.name, port: svc.port, routes: svc.routePath ? [svc.routePath] : [], needs: svc.needs })),
   ];
   if (all.length === 0) problems.push('--services: choose at least one application service');
   if (answers.postgresReplica && !answers.postgres) problems.push('--postgres-replica needs --postgres: a replica cannot follow an external database');
@@ -152,10 +152,10 @@ export function crossCheck(answers: Answers): string[] {
       if (owner) problems.push(`port ${svc.port} of "${svc.name}" collides with ${owner}`);
       else ports.set(svc.port, `service "${svc.name}"`);
     }
-    if (svc.route !== undefined) {
-      const owner = routes.get(svc.route);
-      if (owner) problems.push(`route ${svc.route} of "${svc.name}" is already served by "${owner}"`);
-      else routes.set(svc.route, svc.name);
+    for (const route of svc.routes) {
+      const owner = routes.get(route);
+      if (owner) problems.push(`route ${route} of "${svc.name}" is already served by "${owner}"`);
+      else routes.set(route, svc.name);
     }
     const needs = new Set<DataNeed>(svc.needs);
     if (needs.has('sqs') && !hasSqs) problems.push(`service "${svc.name}" needs the SQS queue; use --queue sqs or sqs+kafka`);

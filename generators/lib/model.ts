@@ -96,17 +96,28 @@ export interface Secret {
     | { readonly kind: 'random'; readonly bytes: number }
     | { readonly kind: 'redis-acl'; readonly from: string }
     /** Supplied by the operator. With a placeholder, `make secrets` writes it and warns instead of failing. */
-    | { readonly kind: 'operator'; readonly placeholder?: string };
+    | { readonly kind: 'operator'; readonly placeholder?: string }
+    /** An optional feature's credential: `make secrets` writes it empty (feature off) until the operator fills it. */
+    | { readonly kind: 'optional' }
+    /** `length` base64 characters of random bytes (a multiple of 4, no padding): for keys upstream uses as raw text bytes. */
+    | { readonly kind: 'random-base64'; readonly length: number };
 }
 
 export interface Route {
+  /** Unique among routes (Kubernetes Ingress name): the service, or `<service>-<path slug>`. */
+  readonly name: string;
   /** Edge path prefix, e.g. `/api/`. */
   readonly path: string;
   readonly service: string;
   readonly port: number;
-  /** Strip the prefix before proxying (the GitMesh API has no /api prefix of its own). */
+  /** What replaces `path` on the way to the service (`/` strips it; equal to `path` passes it through). */
+  readonly upstreamPath: string;
+  /** `upstreamPath !== path` (the GitMesh API has no /api prefix of its own). */
   readonly stripPrefix: boolean;
+  /** Socket.IO is also served at `<path>socket.io/`. */
   readonly websocket: boolean;
+  /** The whole path is a Socket.IO endpoint. */
+  readonly socketIo: boolean;
   readonly rateLimit: 'api' | 'webhook' | 'none';
   readonly healthPath?: string;
 }
@@ -166,7 +177,11 @@ export interface AppService {
   /** Environment baked into the image (non-secret, constant). */
   readonly imageEnv: readonly (readonly [string, string])[];
   readonly healthcheck: Healthcheck;
-  readonly route?: Route;
+  readonly routes: readonly Route[];
+  /** Variables the service refuses to start without (catalog `requires`). */
+  readonly requires: readonly string[];
+  /** Python: local packages requirements.txt installs editable, copied before the install. */
+  readonly localPackages: readonly string[];
   readonly compose: ComposeService;
 }
 

@@ -36,8 +36,14 @@ export const IMAGES = {
 /** PostgreSQL major version: the backup image's client tools must match it. */
 export const POSTGRES_MAJOR = 15;
 
-/** GitMesh CE's lockfiles are lockfileVersion 9.0: pnpm 9. */
-export const PNPM_VERSION = '9.15.9';
+/**
+ * pnpm for every Node build stage: the newest 10.x. GitMesh CE needs pnpm 10 (backend/package.json:134
+ * depends on `pnpm ^10.28.0`, and backend/pnpm-workspace.yaml:1 holds `onlyBuiltDependencies` without a
+ * `packages` list, which pnpm 9 rejects with "packages field missing or empty"). lockfileVersion 9.0
+ * (backend/pnpm-lock.yaml:1) is written by pnpm 9 and 10 alike, so it does not decide the major.
+ * test/rehearsal-build.test.ts replays every install step with this version against the pinned tree.
+ */
+export const PNPM_VERSION = '10.34.9';
 
 /** The PostgreSQL driver of the Python worker: the binary wheel bundles libpq. */
 export const PSYCOPG2_BINARY = 'psycopg2-binary==2.9.10';

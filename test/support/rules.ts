@@ -127,6 +127,8 @@ export function dockerfileRuleProblems(text: string): string[] {
       .every((src) => /(package\.json|package-lock\.json|pnpm-lock\.yaml|pnpm-workspace\.yaml|requirements[^/]*\.txt|setup\.py)$/.test(src));
   build.forEach((line, index) => {
     if (!/(pnpm install|npm ci|pip install)/.test(line)) return;
+    // Re-installing local packages from their sources without dependencies downloads nothing.
+    if (/pip install --no-deps\b/.test(line) && !/-r\s/.test(line)) return;
     const copy = build.slice(0, index).reverse().find((l) => /^COPY\s/.test(l));
     if (!copy || !manifestOnly(copy)) problems.push(`"${line}" does not follow a manifest-only COPY (layer caching)`);
   });

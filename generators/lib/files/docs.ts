@@ -1,5 +1,7 @@
 /** The generated repo's README and docs/. */
+import { FEATURE_GROUPS, FEATURE_IDS, featureSecretName } from '../feature-config.js';
 import type { DeploymentModel } from '../model.js';
+import { EDITION, NODE_ENV, secretEnvName } from '../prepare/wiring.js';
 import type { Manifest } from './types.js';
 
 const id = (name: string): string => name.replace(/[^A-Za-z0-9]/g, '_');
@@ -32,8 +34,25 @@ export function architectureDiagram(model: DeploymentModel): string[] {
   return lines;
 }
 
+/** One row per feature group the selected services read: its .env keys, secret files and readers. */
+export function featureTable(model: DeploymentModel) {
+  return FEATURE_IDS.map((id) => FEATURE_GROUPS[id])
+    .map((group) => {
+      const readers = model.services.filter((svc) => svc.compose.environment.some(([name]) => group.variables.some((v) => name === v.name || name === `${secretEnvName(featureSecretName(v.name))}_FILE`)));
+      const required = (name: string): boolean => readers.some((svc) => svc.requires.includes(name));
+      const used = group.variables.filter((v) => readers.some((svc) => svc.compose.environment.some(([name]) => name === v.name || name === `${v.name}_FILE`)));
+      return {
+        title: group.title,
+        settings: used.filter((v) => !v.secret).map((v) => ({ name: v.name, required: required(v.name) })),
+        secrets: used.filter((v) => v.secret).map((v) => ({ name: featureSecretName(v.name), required: required(v.name) })),
+        readers: readers.map((svc) => svc.name),
+      };
+    })
+    .filter((row) => row.readers.length > 0);
+}
+
 export const docsFiles: Manifest = (model) => [
   { path: 'README.md', template: 'README.md.ejs' },
   { path: 'docs/architecture.md', template: 'docs/architecture.md.ejs', locals: { diagram: architectureDiagram(model) } },
-  { path: 'docs/services.md', template: 'docs/services.md.ejs' },
+  { path: 'docs/services.md', template: 'docs/services.md.ejs', locals: { features: featureTable(model), nodeEnv: NODE_ENV, edition: EDITION } },
 ];

@@ -1,11 +1,12 @@
 /** Application services: catalog entries and onboarded services become typed AppService records. */
-import { CATALOG_BY_NAME, type CatalogEntry, type DataNeed, type Health } from '../catalog.js';
+import { CATALOG_BY_NAME, type CatalogEntry, type DataNeed, type Health, type Link, type RouteSpec } from '../catalog.js';
+import type { FeatureUse } from '../feature-config.js';
 import type { AppService, ComposeService, Mount, Route } from '../model.js';
 import type { Answers, CustomService } from '../options.js';
 import { resourcesFor } from '../sizing.js';
 import { APP_GID, APP_UID } from '../versions.js';
 import { healthcheckFor } from './health.js';
-import { serviceEnvironment, serviceSecrets } from './wiring.js';
+import { serviceEnvironment, serviceSecrets, type WiringSpec } from './wiring.js';
 
 export const ENV_FROM_FILES: Mount = { type: 'bind', source: './config/env-from-files.sh', target: '/usr/local/bin/env-from-files', readOnly: true };
 
@@ -39,16 +40,20 @@ interface Spec {
   readonly port?: number;
   readonly health: Health;
   readonly needs: readonly DataNeed[];
-  readonly route?: CatalogEntry['route'];
+  readonly routes: readonly Omit<RouteSpec, 'evidence'>[];
   readonly weight: CatalogEntry['weight'];
   readonly replicas: number;
   readonly custom: boolean;
+  readonly features: FeatureUse;
+  readonly requires: readonly string[];
+  readonly links: readonly Link[];
+  readonly localPackages: readonly string[];
   readonly extraSecrets: readonly string[];
   readonly extraEnv: readonly string[];
 }
 
 function fromCatalog(entry: CatalogEntry): Spec {
-  return { ...entry, replicas: 1, custom: false, extraSecrets: [], extraEnv: [] };
+  return { ...entry, localPackages: entry.localPackages ?? [], replicas: 1, custom: false, extraSecrets: [], extraEnv: [] };
 }
 
 function fromCustom(svc: CustomService): Spec {
@@ -66,10 +71,14 @@ function fromCustom(svc: CustomService): Spec {
     ...(svc.port !== undefined ? { port: svc.port } : {}),
     health,
     needs: svc.needs,
-    ...(svc.routePath ? { route: { path: svc.routePath, websocket: false, rateLimit: 'api' as const } } : {}),
+    routes: svc.routePath ? [{ path: svc.routePath, upstreamPath: '/', websocket: false, rateLimit: 'api' as const, primary: true }] : [],
     weight: svc.size,
     replicas: svc.replicas,
     custom: true,
+    features: {},
+    requires: [],
+    links: [],
+    localPackages: [],
     extraSecrets: svc.secrets,
     extraEnv: svc.env,
   };
@@ -89,21 +98,25 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
   const workingDir = (WORKDIR[spec.workspace] ?? WORKDIR.external!)(spec.source);
   const dockerTemplate = spec.custom && built ? (spec.kind === 'python-worker' ? 'python' : spec.kind === 'static-frontend' ? 'frontend' : 'node-custom') : DOCKER_TEMPLATE[spec.workspace];
   const image = spec.kind === 'image' ? spec.source : `${imageRepository}:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`;
-  const route: Route | undefined =
-    spec.route && spec.port !== undefined
-      ? {
-          path: spec.route.path,
+  const routes: Route[] =
+    spec.port === undefined
+      ? []
+      : spec.routes.map((route, index) => ({
+          name: index === 0 ? spec.name : `${spec.name}-${route.path.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase()}`,
+          path: route.path,
           service: spec.name,
-          port: spec.port,
-          stripPrefix: spec.route.path !== '/',
-          websocket: spec.route.websocket,
-          rateLimit: spec.route.rateLimit,
-          ...(spec.health.kind === 'http' ? { healthPath: spec.health.path } : {}),
-        }
-      : undefined;
-  const secrets = serviceSecrets(spec.name, spec.workspace, spec.needs, spec.extraSecrets);
+          port: spec.port!,
+          upstreamPath: route.upstreamPath,
+          stripPrefix: route.upstreamPath !== route.path,
+          websocket: route.websocket,
+          socketIo: route.socketIo ?? false,
+          rateLimit: route.rateLimit,
+          ...(route.primary && spec.health.kind === 'http' ? { healthPath: spec.health.path } : {}),
+        }));
+  const wiring: WiringSpec = spec;
+  const secrets = serviceSecrets(wiring);
   const usesSecretFiles = secrets.length > 0 && spec.kind !== 'image' && spec.kind !== 'static-frontend';
-  const networks = ['app', ...(route ? ['edge'] : []), ...(spec.needs.length ? ['data'] : [])];
+  const networks = ['app', ...(routes.length ? ['edge'] : []), ...(spec.needs.length ? ['data'] : [])];
   const dependsOn = [...new Set(spec.needs.flatMap((need) => dataDeps.get(need) ?? []))].map((name) => ({
     name,
     condition: name === 'migrate' ? ('service_completed_successfully' as const) : ('service_healthy' as const),
@@ -117,7 +130,7 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
     ...(built ? { build: { context: `./gitmesh`, dockerfile: `../docker/${spec.name}/Dockerfile` } } : {}),
     profiles: [],
     ...(usesSecretFiles ? { entrypoint: ['/usr/local/bin/env-from-files'], command: spec.command } : {}),
-    environment: serviceEnvironment(spec.name, spec.workspace, spec.needs, answers, spec.extraEnv, secrets),
+    environment: serviceEnvironment(wiring, answers, secrets),
     secrets,
     networks,
     mounts: [...(usesSecretFiles ? [ENV_FROM_FILES] : []), ...(spec.kind === 'static-frontend' ? [FRONTEND_CONF] : [])],
@@ -154,7 +167,9 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
     workingDir,
     imageEnv: spec.env,
     healthcheck,
-    ...(route ? { route } : {}),
+    routes,
+    requires: spec.requires,
+    localPackages: spec.localPackages,
     compose,
   };
 }

@@ -227,16 +227,22 @@ function securityHeaders(model: DeploymentModel): [string, string][] {
 /** Locations for one route, longest path first (nginx picks the longest matching prefix anyway). */
 function routeLocations(route: Route, model: DeploymentModel): EdgeLocation[] {
   const upstream = upstreamName(route.service);
-  const base = `http://${upstream}${route.stripPrefix ? '/' : ''}`;
+  // A proxy_pass URI replaces the matched location prefix; without one the request URI passes unchanged.
+  const base = route.stripPrefix ? `http://${upstream}${route.upstreamPath}` : `http://${upstream}`;
+  const under = (suffix: string): string => (route.stripPrefix ? `${base}${suffix}` : base);
   const limit = route.rateLimit === 'none' ? undefined : { zone: RATE_LIMITS[route.rateLimit].zone, burst: RATE_LIMITS[route.rateLimit].burst };
   const svc = model.services.find((s) => s.name === route.service);
+  if (route.socketIo) {
+    // The whole prefix is Socket.IO: upgrade, long-lived, unbuffered.
+    return [{ comment: `${route.service}: Socket.IO at ${route.path}`, match: route.path, proxyPass: base, websocket: true, ...(limit ? { limit } : {}), readTimeout: '1h' }];
+  }
   const out: EdgeLocation[] = [];
   if (route.websocket) {
     // Socket.IO (transport: websocket) at <path>socket.io/: upgrade, long-lived, unbuffered.
     out.push({
       comment: `${route.service}: Socket.IO WebSocket endpoint`,
       match: `${route.path}socket.io/`,
-      proxyPass: route.stripPrefix ? `${base}socket.io/` : base,
+      proxyPass: under('socket.io/'),
       websocket: true,
       ...(limit ? { limit } : {}),
       readTimeout: '1h',
@@ -246,7 +252,7 @@ function routeLocations(route: Route, model: DeploymentModel): EdgeLocation[] {
     out.push({
       comment: `${route.service}: sign-in, sign-up and password reset (stricter rate limit)`,
       match: `${route.path}auth/`,
-      proxyPass: route.stripPrefix ? `${base}auth/` : base,
+      proxyPass: under('auth/'),
       websocket: false,
       limit: { zone: RATE_LIMITS.auth.zone, burst: RATE_LIMITS.auth.burst },
       readTimeout: '60s',
@@ -257,14 +263,14 @@ function routeLocations(route: Route, model: DeploymentModel): EdgeLocation[] {
     out.push({
       comment: `${route.service}: content-hashed build assets`,
       match: `^~ ${route.path}assets/`,
-      proxyPass: route.stripPrefix ? `${base}assets/` : base,
+      proxyPass: under('assets/'),
       websocket: false,
       cacheControl: 'public, max-age=31536000, immutable',
       readTimeout: '60s',
     });
   }
   out.push({
-    comment: `${route.service}: ${svc?.description ?? route.service}`,
+    comment: `${route.service}: ${route.path === svc?.routes[0]?.path ? (svc?.description ?? route.service) : `${route.path} -> ${route.upstreamPath}`}`,
     match: route.path,
     proxyPass: base,
     websocket: false,

@@ -5,6 +5,8 @@
 import type { Answers } from '../options.js';
 import type { ComposeService, DeploymentModel, Network, Route, Secret } from '../model.js';
 import { APP_GID, APP_UID, IMAGES } from '../versions.js';
+import { FEATURE_GROUPS, FEATURE_IDS, featureSecretName } from '../feature-config.js';
+import type { AppService } from '../model.js';
 import type { BuiltImage, Contribution } from '../model.js';
 import { appSpecs, buildAppService } from './app-services.js';
 import { backupContribution } from './backup.js';
@@ -51,13 +53,18 @@ function prepareCore(answers: Answers): DeploymentModel {
   const appSecrets = new Set(services.flatMap((svc) => svc.compose.secrets));
   const catalogSecrets: Secret[] = [
     { name: 'api_jwt_secret', description: 'Signs API session tokens (API_JWT_SECRET)', source: { kind: 'random', bytes: 48 } },
-    { name: 'encryption_key', description: 'Encrypts integration credentials at rest (ENCRYPTION_KEY)', source: { kind: 'random', bytes: 32 } },
+    {
+      name: 'encryption_key',
+      description: 'Fallback key for the Groups.io session cookies upstream stores (ENCRYPTION_KEY, read when GROUPSIO_ENCRYPTION_KEY is unset)',
+      source: { kind: 'random', bytes: 32 },
+    },
+    ...featureSecrets(services),
   ];
   const customSecrets: Secret[] = answers.customServices
     .flatMap((svc) => svc.secrets.map((name) => ({ name, owner: svc.name })))
     .map(({ name, owner }) => ({ name, description: `Secret of the onboarded service ${owner}`, source: { kind: 'random', bytes: 32 } as const }));
   const secrets = dedupe([...infra.secrets, ...catalogSecrets, ...customSecrets].filter((secret) => isUsed(secret, appSecrets, infra.services)), (s) => s.name);
-  const routes: Route[] = services.flatMap((svc) => (svc.route ? [svc.route] : [])).sort((a, b) => b.path.length - a.path.length || a.path.localeCompare(b.path));
+  const routes: Route[] = services.flatMap((svc) => svc.routes).sort((a, b) => b.path.length - a.path.length || a.path.localeCompare(b.path));
   const composeServices: ComposeService[] = [...infra.services, ...services.map((svc) => svc.compose)];
   const usedNetworks = new Set(composeServices.flatMap((svc) => svc.networks));
   const data = {
@@ -78,6 +85,7 @@ function prepareCore(answers: Answers): DeploymentModel {
     ...(answers.opensearch === 'none' ? ([['OPENSEARCH_NODE', '', 'External OpenSearch URL, e.g. https://search.internal:9200']] as [string, string, string][]) : []),
     ...(answers.temporal ? [] : ([['TEMPORAL_SERVER_URL', '', 'External Temporal frontend, host:port']] as [string, string, string][])),
     ...answers.customServices.flatMap((svc) => svc.env.map((name): [string, string, string] => [name, '', `Required by the onboarded service ${svc.name}`])),
+    ...featureSettings(services),
   ];
   return {
     answers,
@@ -101,7 +109,7 @@ function prepareCore(answers: Answers): DeploymentModel {
     queues: infra.queues,
     builtImages: [
       ...services.flatMap((svc): BuiltImage[] => (svc.dockerfile ? [{ name: svc.name, repository: svc.imageRepository, dockerfile: svc.dockerfile, context: 'gitmesh' }] : [])),
-      { name: 'migrate', repository: `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-migrate`, dockerfile: 'docker/migrate/Dockerfile', context: 'gitmesh/backend/src/database' },
+      { name: 'migrate', repository: `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-migrate`, dockerfile: 'docker/migrate/Dockerfile', context: '.' },
     ],
     makeTargets: [],
     docs: [
@@ -112,6 +120,45 @@ function prepareCore(answers: Answers): DeploymentModel {
     envExample: dedupe(envExample, (e) => e[0]),
     images: IMAGES,
   };
+}
+
+/**
+ * The non-secret feature settings the selected services read, as .env keys: empty turns the feature
+ * off, except where a service refuses to start without the value (then a documented placeholder).
+ */
+function featureSettings(services: readonly AppService[]): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  for (const id of FEATURE_IDS) {
+    const group = FEATURE_GROUPS[id];
+    for (const variable of group.variables) {
+      if (variable.secret) continue;
+      const readers = services.filter((svc) => svc.compose.environment.some(([name]) => name === variable.name));
+      if (!readers.length) continue;
+      const requiredBy = readers.filter((svc) => svc.requires.includes(variable.name)).map((svc) => svc.name);
+      const value = requiredBy.length ? (variable.placeholder ?? '') : '';
+      const note = requiredBy.length
+        ? `required by ${requiredBy.join(', ')}${variable.placeholder !== undefined ? ' (placeholder: the service starts, the feature fails until you set it)' : ''}`
+        : 'optional: empty turns it off';
+      out.push([variable.name, value, `${group.title} [${group.id}]: read by ${readers.map((svc) => svc.name).join(', ')}; ${note}`]);
+    }
+  }
+  return out;
+}
+
+/** Credentials of the feature groups the selected services read (feature-config.ts). */
+function featureSecrets(services: readonly AppService[]): Secret[] {
+  const out: Secret[] = [];
+  for (const { group, variable } of FEATURE_IDS.flatMap((id) => FEATURE_GROUPS[id].variables.map((variable) => ({ group: FEATURE_GROUPS[id], variable })))) {
+    if (!variable.secret) continue;
+    const name = featureSecretName(variable.name);
+    const readers = services.filter((svc) => svc.compose.secrets.includes(name));
+    if (!readers.length) continue;
+    const requiredBy = readers.filter((svc) => svc.requires.includes(variable.name)).map((svc) => svc.name);
+    const description = `${group.title}: ${variable.name}${requiredBy.length ? ` (required by ${requiredBy.join(', ')})` : ' (optional: empty turns the feature off)'}`;
+    const source: Secret['source'] = !requiredBy.length ? { kind: 'optional' } : variable.placeholder !== undefined ? { kind: 'operator', placeholder: variable.placeholder } : { kind: 'operator' };
+    out.push({ name, description, source });
+  }
+  return out;
 }
 
 function isUsed(secret: Secret, appSecrets: ReadonlySet<string>, infra: readonly ComposeService[]): boolean {

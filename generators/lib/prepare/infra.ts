@@ -141,7 +141,8 @@ export function buildInfra(answers: Answers): Infra {
       description: "One-shot Flyway job applying GitMesh CE's SQL migrations",
       tier: 'ops',
       image: `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-migrate:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`,
-      build: { context: './gitmesh/backend/src/database', dockerfile: '../../../../docker/migrate/Dockerfile' },
+      // Context: the repo root, so the image takes upstream's migrations and our replacements (docker/migrate/sql/).
+      build: { context: '.', dockerfile: 'docker/migrate/Dockerfile' },
       entrypoint: ['/usr/local/bin/env-from-files'],
       command: [
         'flyway',
@@ -152,6 +153,11 @@ export function buildInfra(answers: Answers): Infra {
         '-outOfOrder=true',
         '-placeholderReplacement=false',
         '-schemas=public',
+        // Three migrations run CREATE INDEX CONCURRENTLY (backend/src/database/migrations/V1692786381__unique-activity-index.sql:1
+        // and two more). Flyway then runs them outside a transaction while its own transactional advisory lock
+        // keeps one open, and the index build waits for it forever (flyway/flyway#3497, #3682, reproduced up to
+        // 10.x): a session-level lock avoids that.
+        '-postgresql.transactional.lock=false',
         'migrate',
       ],
       user: `10001:${secretsGroup}`,
@@ -285,7 +291,10 @@ export function buildInfra(answers: Answers): Infra {
   }
 
   if (answers.temporal) {
-    secrets.push({ name: 'temporal_encryption_key', description: 'Payload encryption key for Temporal workflows (TEMPORAL_ENCRYPTION_KEY)', source: { kind: 'random', bytes: 32 } });
+    // Upstream imports the variable's UTF-8 bytes as the raw AES-GCM key (Buffer.from(process.env['TEMPORAL_ENCRYPTION_KEY']),
+    // services/libs/temporal/src/encryption/encryption-codec.ts:68), and its example key is 32 characters
+    // (backend/.env.dist.local:295): 32 base64 characters are 32 key bytes, AES-256, with 192 random bits.
+    secrets.push({ name: 'temporal_encryption_key', description: 'Payload encryption key for Temporal workflows (TEMPORAL_ENCRYPTION_KEY: 32 characters, used as a 256-bit AES-GCM key)', source: { kind: 'random-base64', length: 32 } });
     services.push(
       dataService(answers, 'standard', {
         name: 'temporal',

@@ -569,7 +569,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
       'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
       'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
       'nginx.ingress.kubernetes.io/proxy-body-size': '16m',
-      ...(route.stripPrefix ? { 'nginx.ingress.kubernetes.io/use-regex': 'true', 'nginx.ingress.kubernetes.io/rewrite-target': '/$2' } : {}),
+      ...(route.stripPrefix ? { 'nginx.ingress.kubernetes.io/use-regex': 'true', 'nginx.ingress.kubernetes.io/rewrite-target': `${route.upstreamPath}$2` } : {}),
       ...(route.websocket ? { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600', 'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600' } : {}),
       ...(rps ? { 'nginx.ingress.kubernetes.io/limit-rps': String(rps), 'nginx.ingress.kubernetes.io/limit-burst-multiplier': String(Math.max(1, Math.round(limit!.burst / rps))) } : {}),
     };
@@ -577,7 +577,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
     return {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: { name: route.service, labels: labels(route.service, 'edge'), annotations },
+      metadata: { name: route.name, labels: labels(route.name, 'edge'), annotations },
       spec: {
         ingressClassName: INGRESS_CLASS,
         tls: [{ hosts: [...routeHosts], secretName: tlsSecret }],
