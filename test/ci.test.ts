@@ -163,6 +163,39 @@ export function injectionProblems(path: string, text: string, doc: Yaml): string
   return problems;
 }
 
+/**
+ * The end-to-end gate: when the stack is self-contained, a job builds every image from the submodule,
+ * boots the stack with `up --wait`, smoke-tests it, shows logs on failure, always tears down, and the
+ * push (build) and deploy jobs need it. This is checked statically: only a GitHub runner runs the job.
+ */
+export function e2eGateProblems(doc: Yaml, script: string | undefined, view: CiView): string[] {
+  const jobs = jobsOf(doc);
+  const e2e = jobs.e2e;
+  if (!view.e2e) return e2e ? ['ci.yml: an e2e job although a data service is external'] : [];
+  const problems: string[] = [];
+  if (!e2e) return ['ci.yml: no e2e job'];
+  const steps = e2e.steps ?? [];
+  const checkout = steps.find((s) => String(s.uses).startsWith('actions/checkout'));
+  if ((checkout?.with as Yaml | undefined)?.submodules !== 'recursive') problems.push('e2e: checkout without submodules (the images build from gitmesh/)');
+  const order = ['prepare', 'build', 'up', 'smoke'].map((cmd) => steps.findIndex((s) => String(s.run ?? '').trim() === `./scripts/ci/e2e-stack.sh ${cmd}`));
+  if (order.some((i) => i < 0) || order.some((i, n) => n > 0 && i < order[n - 1])) problems.push(`e2e: prepare, build, up, smoke must run in order (got step indexes ${order.join(',')})`);
+  const logs = steps.find((s) => String(s.run ?? '').includes('e2e-stack.sh logs'));
+  if (logs?.if !== 'failure()') problems.push('e2e: the logs of unhealthy services must print when a step fails');
+  const down = steps.find((s) => String(s.run ?? '').includes('e2e-stack.sh down'));
+  if (down?.if !== 'always()') problems.push('e2e: the stack must be torn down always');
+  const needs = (job: Job | undefined): string[] => (typeof job?.needs === 'string' ? [job.needs] : (job?.needs ?? []));
+  if (!needs(jobs.build).includes('e2e')) problems.push('build (push) does not need e2e');
+  if (!needs(jobs.deploy).includes('e2e')) problems.push('deploy does not need e2e');
+  if (!script) return [...problems, 'scripts/ci/e2e-stack.sh not generated'];
+  if (!/up --detach --no-build --wait --wait-timeout/.test(script)) problems.push('e2e-stack.sh: no docker compose up --wait');
+  if (!/-f compose\.yaml -f compose\.override\.yaml\)\n[\s\S]*"\$\{BUILD\[@\]\}" build/.test(script)) problems.push('e2e-stack.sh: images are not built from the override (the gitmesh/ submodule)');
+  if (view.e2e.frontend && !/check GET \/ 200 /.test(script)) problems.push('e2e-stack.sh: the frontend is not checked');
+  if (view.e2e.healthPath && !script.includes(`check GET '${view.e2e.healthPath}' 200`)) problems.push('e2e-stack.sh: the API health is not checked');
+  if (view.e2e.webhook && !/check POST '\/webhooks\/github' 400 /.test(script)) problems.push('e2e-stack.sh: no webhook route is checked');
+  if (view.e2e.queue && !/queue_message \|\| failed=1/.test(script)) problems.push('e2e-stack.sh: no queue message is checked');
+  return problems;
+}
+
 // ------------------------------------------------------------------------------------------ tests
 
 describe('ci: generated GitHub Actions workflows', function () {
@@ -293,6 +326,20 @@ describe('ci: generated GitHub Actions workflows', function () {
         for (const t of ['type=sha', 'type=ref,event=branch', 'type=semver']) assert.ok(meta.includes(t), t);
       });
 
+      it('gate push and deploy on the end-to-end job: every image built, the stack booted and smoke-tested (checked statically; only a GitHub runner runs it)', async function () {
+        const script = r.files.get('scripts/ci/e2e-stack.sh');
+        assert.deepEqual(e2eGateProblems(docs.get('.github/workflows/ci.yml')!, script, r.view), []);
+        if (script) {
+          const dir = await mkdtemp(join(tmpdir(), 'gitmesh-e2e-script-'));
+          try {
+            await writeFile(join(dir, 'e2e-stack.sh'), script);
+            assert.deepEqual(await shellcheckErrors([join(dir, 'e2e-stack.sh')]), []);
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        }
+      });
+
       it('configure Dependabot for actions, every Dockerfile, compose and the submodule', function () {
         const dep = parseYaml(text('.github/dependabot.yml')) as { updates: Yaml[] };
         const eco = new Map(dep.updates.map((u) => [u['package-ecosystem'], u]));
@@ -338,6 +385,12 @@ describe('ci: generated GitHub Actions workflows', function () {
     it('an expression inside run:', function () {
       const broken = deploy.replace('run: ./scripts/deploy/remote.sh deploy "${IMAGE_TAG}"', 'run: ./scripts/deploy/remote.sh deploy "${{ inputs.image_tag }}"');
       assert.notDeepEqual(injectionProblems('deploy.yml', broken, parseYaml(broken) as Yaml), []);
+    });
+    it('an e2e job that does not gate the push, or skips the teardown', function () {
+      const script = r.files.get('scripts/ci/e2e-stack.sh');
+      assert.notDeepEqual(e2eGateProblems(parseYaml(ci.replace('needs: [plan, lint, test, e2e]', 'needs: [plan, lint, test]')) as Yaml, script, r.view), []);
+      assert.notDeepEqual(e2eGateProblems(parseYaml(ci.replace(/(- name: Tear down\n\s+)if: always\(\)/, '$1if: success()')) as Yaml, script, r.view), []);
+      assert.notDeepEqual(e2eGateProblems(parseYaml(ci) as Yaml, script?.replace('queue_message || failed=1', ''), r.view), []);
     });
     it('pull_request_target', function () {
       const broken = ci.replace('  pull_request:\n', '  pull_request_target:\n');

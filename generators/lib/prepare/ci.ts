@@ -5,6 +5,7 @@ export function ciContribution(model: DeploymentModel): Contribution {
   void model;
   return {
     docs: [{ path: 'docs/ci-cd.md', title: 'CI/CD: secrets, environments and reviewers, deploy, promote, roll back, re-run a migration' }],
-    gitignore: ['/.deploy/'],
+    // .e2e/: scratch files of scripts/ci/e2e-stack.sh (the CI end-to-end job).
+    gitignore: ['/.deploy/', '/.e2e/'],
   };
 }
