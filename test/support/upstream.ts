@@ -32,7 +32,10 @@ export interface UpstreamSnapshot {
 
 function findSnapshotDir(): string {
   const override = process.env.GITMESH_UPSTREAM_DIR;
-  if (override) return resolve(override);
+  if (override) {
+    if (!existsSync(join(override, 'README.md'))) throw new Error(`GITMESH_UPSTREAM_DIR=${override} holds no pinned GitMesh CE snapshot (README.md and gitmesh-ce-<sha>.tar.zst). The rehearsal tests need it; they do not skip.`);
+    return resolve(override);
+  }
   for (let dir = PROJECT_ROOT; ; dir = dirname(dir)) {
     const candidate = join(dir, 'shared', 'upstream');
     if (existsSync(join(candidate, 'README.md'))) return candidate;
