@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages whose real tools the test suite drives:
 # nginx, PostgreSQL 15, Redis, shellcheck, promtool, amtool, docker-compose 1.29,
-# testssl.sh, wrk, hyperfine, compressors, age, rclone.
+# testssl.sh, wrk, hyperfine, compressors, age, rclone, tmux, make.
 #
 # Idempotent and fast when everything is present: one dpkg-query call, no network.
 # `apt-get update` runs at most once, and only when something is missing.
@@ -33,11 +33,13 @@ REQUIRED=(
   rclone                   # backup scripts: offsite copy (against an S3 stand-in)
   time                     # GNU time: peak RSS in npm run bench
   git
+  tmux                     # pseudo-terminal for the interactive tests (yo and the bin driven by keys)
+  make                     # the generated Makefile's targets, run by the secrets tests
 )
 OPTIONAL=(age)             # installed when the archive has it
 SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter)
 COMMANDS=(nginx psql redis-server redis-cli shellcheck promtool amtool docker-compose
-  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone)
+  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tmux make runuser)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 
