@@ -70,7 +70,7 @@ function fromCustom(svc: CustomService): Spec {
     weight: svc.size,
     replicas: svc.replicas,
     custom: true,
-    extraSecrets: svc.secrets,
+    extraSecrets: [...svc.secrets, ...(svc.externalSecrets ?? [])],
     extraEnv: svc.env,
   };
 }
