@@ -64,9 +64,13 @@ export class Terminal {
     }
   }
 
+  /** The exit status once the command has ended (128 + N when a signal N ended it), else undefined. */
   private async exited(): Promise<number | undefined> {
-    const [dead, status] = (await this.tmux(['display-message', '-p', '#{pane_dead} #{pane_dead_status}'])).trim().split(' ');
-    return dead === '1' ? Number(status) : undefined;
+    const [dead, status, signal] = (await this.tmux(['display-message', '-p', '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}'])).trim().split('|');
+    if (dead !== '1') return undefined;
+    if (status) return Number(status);
+    if (signal) return 128 + Number(signal);
+    return undefined; // tmux marks the pane dead a moment before it records the status: poll again
   }
 
   /** Waits for the command to end; returns its exit status and output. */
