@@ -4,7 +4,7 @@
  * after the command exits (remain-on-exit), so its exit status and full output can be read. Each
  * terminal's tmux server is ours and is killed by `close()`, which also ends the command.
  */
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { Installed } from './installed.js';
@@ -85,7 +85,10 @@ export class Terminal {
   }
 
   async close(): Promise<void> {
+    const socketPath = (await this.tmux(['display-message', '-p', '#{socket_path}']).catch(() => '')).trim();
     await this.tmux(['kill-server']).catch(() => undefined);
+    // A killed server leaves its socket file behind.
+    if (socketPath) await rm(socketPath, { force: true });
   }
 }
 
