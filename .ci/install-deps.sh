@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages whose real tools the test suite drives:
 # nginx, PostgreSQL 15, Redis, shellcheck, promtool, amtool, docker-compose 1.29,
-# testssl.sh, wrk, hyperfine, compressors, age, rclone, and Debian's Python (venv, pip, setuptools,
-# wheel) for the Python worker's build rehearsal.
+# testssl.sh, wrk, hyperfine, compressors, age, rclone, tmux, make, and Debian's Python (venv, pip,
+# setuptools, wheel) for the Python worker's build rehearsal.
 #
 # Idempotent and fast when everything is present: one dpkg-query call, no network.
 # `apt-get update` runs at most once, and only when something is missing.
@@ -41,11 +41,13 @@ REQUIRED=(
   python3-pip
   python3-setuptools
   python3-wheel
+  tmux                     # pseudo-terminal for the interactive tests (yo and the bin driven by keys)
+  make                     # the generated Makefile's targets, run by the secrets tests
 )
 OPTIONAL=(age)             # installed when the archive has it
 SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter)
 COMMANDS=(nginx psql redis-server redis-cli shellcheck promtool amtool docker-compose
-  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tar)
+  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tar tmux make runuser)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 

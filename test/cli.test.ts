@@ -18,7 +18,16 @@ describe('gitmesh-devops bin', () => {
   it('prints --help with every option flag, and --version', async () => {
     const help = await bin(['--help']);
     assert.equal(help.exitCode, 0);
-    for (const name of OPTION_NAMES) if (!declarationOf(name).hidden) assert.match(help.stdout, new RegExp(`--${declarationOf(name).flag}\\b`));
+    for (const name of OPTION_NAMES) {
+      const decl = declarationOf(name);
+      if (decl.hidden) continue;
+      // Booleans are listed with their negation, e.g. --[no-]postgres.
+      assert.match(help.stdout, new RegExp(`^  --${decl.type === 'boolean' ? '\\[no-\\]' : ''}${decl.flag}\\b`, 'm'));
+    }
+    // Two columns: the text never runs into the flag or its choices (it used to read `single|cluster|noneOpenSearch topology`).
+    for (const line of help.stdout.split('\n')) assert.ok(!/^  --\S+ \S*[a-z][A-Z]/.test(line) && line.length <= 120, `badly laid out help line: ${line}`);
+    assert.match(help.stdout, /^  --opensearch CHOICE +OpenSearch topology\. One of: single, cluster, none\./m);
+    assert.match(help.stdout, /^  --kind CHOICE +What it is: node-api, node-worker/m);
     const version = await bin(['--version']);
     assert.equal(version.stdout.trim(), JSON.parse(await readFile('package.json', 'utf8')).version);
   });

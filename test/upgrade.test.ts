@@ -97,10 +97,14 @@ describe('regeneration after an upgrade (issue #7)', () => {
     const readmeAfter = await readFile(join(dir, 'README.md'), 'utf8');
     assert.match(readmeAfter, /^<<<<<<< yours:README\.md$[\s\S]*forked from the generator output[\s\S]*^\|\|\|\|\|\|\| base:README\.md$[\s\S]*^=======$[\s\S]*is maintained with[\s\S]*^>>>>>>> generator:README\.md$/m);
 
-    // A second run changes nothing: the unresolved conflict stays as the user left it.
+    // A second run changes nothing, and a file that still holds markers is never taken for "your edit":
+    // it exits 3 again and names the file (issue 23: it used to say `keep README.md` and exit 0).
     const snapshot = await treeOf(dir);
     const again: string[] = [];
-    assert.equal(await withTemplates(newSet, () => runFast(dir, answers, {}, (line) => again.push(line))), 0, again.join('\n'));
+    assert.equal(await withTemplates(newSet, () => runFast(dir, answers, {}, (line) => again.push(line))), EXIT_CONFLICTS, again.join('\n'));
+    assert.match(again.join('\n'), /^ {2}unresolved +README\.md/m);
+    assert.match(again.join('\n'), /1 file\(s\) still have unresolved conflict markers from an earlier run:\n\s+README\.md/);
+    assert.doesNotMatch(again.join('\n'), /keep +README\.md|Nothing to change/);
     assert.deepEqual(await treeOf(dir), snapshot);
 
     // --restore brings the deleted doc back.
@@ -244,16 +248,24 @@ describe('onboarding a service (issue #7)', () => {
     await execa('node', [BIN, '--defaults'], { cwd: dir });
     const before = await treeOf(dir);
     const cases: [string[], RegExp][] = [
-      [['--name', 'api', '--kind', 'node-api', '--source', 'x', '--port', '9100'], /service name "api" is used twice/],
-      [['--name', 'billing', '--kind', 'node-api', '--source', 'x', '--port', '8082'], /collides with service "webhook-api"/],
-      [['--name', 'billing', '--kind', 'node-api', '--source', '../../etc'], /must be a relative path inside the GitMesh checkout/],
-      [['--name', 'billing', '--kind', 'node-worker', '--source', 'x', '--needs', 'mysql'], /needs must list data services/],
-      [['--name', 'billing', '--kind', 'node-api', '--source', 'x', '--port', '9100', '--route', '/api/'], /route \/api\/ of "billing" is already served by "api"/],
+      [['--name', 'api', '--kind', 'node-api', '--source', 'x', '--port', '9100'], /--name: "api" is already a service of this stack/],
+      [['--name', 'billing', '--kind', 'node-api', '--source', 'x', '--port', '8082'], /--port: port 8082 is already used by service "webhook-api"/],
+      [['--name', 'billing', '--kind', 'node-api', '--source', 'x', '--port', '99999'], /--port: port 99999 must be an integer from 1024 to 65535/],
+      [['--name', 'billing', '--kind', 'node-api', '--source', '../../etc'], /--source: source "\.\.\/\.\.\/etc" must be a relative path inside the GitMesh checkout/],
+      [['--name', 'billing', '--kind', 'node-worker', '--source', 'x', '--needs', 'mysql'], /--needs: unknown data service\(s\) "mysql"/],
+      [['--name', 'billing', '--kind', 'node-api', '--source', 'x', '--port', '9100', '--route', '/api/'], /--route: route \/api\/ is already served by "api"/],
+      [['--name', 'billing', '--kind', 'node-api', '--source', 'x', '--port', '9100', '--route', 'billing'], /--route: "billing" is not a route path/],
+      [['--name', 'billing', '--kind', 'node-api', '--source', 'x', '--port', '9100', '--health-path', 'health'], /--health-path: "health" is not an HTTP path/],
+      [['--name', 'billing', '--kind', 'node-api', '--source', 'x', '--replicas', 'two'], /--replicas: "two" is not a whole number/],
+      [['--name', 'billing', '--kind', 'node-api', '--source', 'x', '--env-vars', 'billing mode'], /--env-vars: "billing mode": env must list UPPER_SNAKE_CASE/],
+      // Every problem at once, each naming its flag (it used to be one line about customServices[0]).
+      [['--name', 'api', '--kind', 'node-api', '--source', '../../etc', '--port', '99999', '--replicas', 'two'], /--name: [^\n]*\n\s+- --source: [^\n]*\n\s+- --port: [^\n]*\n\s+- --replicas: /],
     ];
     for (const [args, message] of cases) {
       const result = await execa('node', [BIN, 'add-service', ...args], { cwd: dir, reject: false });
       assert.equal(result.exitCode, 1, args.join(' '));
       assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stderr, /customServices\[/, 'problems name the flags, not the stored answer');
     }
     const missing = await execa('node', [BIN, 'remove-service', '--name', 'nope'], { cwd: dir, reject: false });
     assert.match(missing.stderr, /no onboarded service "nope"/);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import helpers from 'yeoman-test';
-import { questionFor } from '../generators/lib/prompts.js';
+import { interview, questionFor, type Question } from '../generators/lib/prompts.js';
 import { generate } from './support/generate.js';
 import { treeOf } from './support/tree.js';
 
@@ -45,6 +45,37 @@ describe('yo gitmesh-devops (Yeoman environment)', () => {
     const keep = questionFor('backupKeepDaily', {})!;
     assert.match(String(keep.validate!(keep.filter!('0'))), /from 1 to 366/);
     assert.equal(questionFor('acmeEmail', { tlsMode: 'provided' }), undefined, '`when` hides questions that do not apply');
+  });
+
+  it('a checkbox validates what @inquirer/checkbox passes: the selected choice objects (issue 23)', () => {
+    for (const name of ['services', 'environments', 'targets'] as const) {
+      const question = questionFor(name, {})!;
+      assert.equal(question.type, 'checkbox');
+      const selected = question.choices!.filter((choice) => choice.checked).map((choice) => ({ ...choice, disabled: false, short: choice.name }));
+      assert.equal(question.validate!(selected), true, `${name}: Enter on the default selection`);
+      assert.equal(question.validate!(selected.map((choice) => choice.value)), true, `${name}: plain values`);
+    }
+    assert.match(String(questionFor('targets', {})!.validate!([])), /--targets: choose at least one target/);
+    // Current prompt types only: `list` prints "deprecated" on every question.
+    assert.equal(questionFor('tlsMode', {})!.type, 'select');
+  });
+
+  it('asks follow-up questions in order, each `when` seeing the answers given so far (issue 23)', async () => {
+    const asked = async (answers: Record<string, unknown>): Promise<string[]> => {
+      const names: string[] = [];
+      const ask = async (question: Question): Promise<unknown> => {
+        names.push(question.name);
+        return question.name in answers ? answers[question.name] : question.default ?? question.choices?.filter((c) => c.checked).map((c) => c.value);
+      };
+      await interview({}, ask, { useDefaults: false });
+      return names;
+    };
+    const letsencrypt = await asked({});
+    assert.equal(letsencrypt[letsencrypt.indexOf('tlsMode') + 1], 'acmeEmail');
+    const provided = await asked({ tlsMode: 'provided' });
+    assert.deepEqual(provided.slice(provided.indexOf('tlsMode') + 1, provided.indexOf('tlsMode') + 3), ['tlsCertPath', 'tlsKeyPath']);
+    assert.ok(!provided.includes('acmeEmail'));
+    assert.ok(!(await asked({ postgres: false })).includes('postgresReplica'));
   });
 
   it('without a terminal, fails naming the missing options and writes nothing', async () => {

@@ -1,14 +1,15 @@
 /**
  * `yo gitmesh-devops`: asks (or reads) the answers, then renders the deployment repo through the
- * shared pipeline. All decisions live in ../lib; this class only adapts them to Yeoman's run loop.
+ * shared run. All decisions live in ../lib; this class only adapts them to Yeoman's run loop.
  */
 import Generator from 'yeoman-generator';
 import type { RawAnswers } from '../lib/answers.js';
+import { yeomanOptionDescription } from '../lib/help.js';
 import { declarationOf, OPTION_NAMES, type Answers } from '../lib/options.js';
-import { applyRun, EXIT_CONFLICTS, formatPlan, planRun, pruneEmptyDirs, type PlannedRun } from '../lib/pipeline.js';
-import { questionFor } from '../lib/prompts.js';
-import { RUN_FLAGS, assertCleanTree, printDryRun, type RunFlagName } from '../lib/run-flags.js';
-import { gatherAnswers, missingMessage, resolveOrThrow, UsageError, type RunFlags } from '../lib/session.js';
+import { interview, type Question } from '../lib/prompts.js';
+import { executeRun } from '../lib/run.js';
+import { RUN_FLAGS, assertCleanTree, type RunFlagName } from '../lib/run-flags.js';
+import { gatherAnswers, missingAnswers, resolveOrThrow, type RunFlags } from '../lib/session.js';
 
 /** Yeoman parses `--dry-run` as `dry-run` (and callers may pass `dryRun`): accept both spellings. */
 function flag(options: Record<string, unknown>, name: RunFlagName): unknown {
@@ -39,61 +40,39 @@ function cliAnswers(options: Record<string, unknown>): RawAnswers {
 
 export default class GitmeshDevopsGenerator extends Generator {
   private answers?: Answers;
-  private planned?: PlannedRun;
 
   constructor(args: string[], options: Record<string, unknown>) {
-    super(args, options as never);
+    // customInstallTask: this generator installs no packages, so Yeoman's npm-install step stays silent.
+    super(args, options as never, { customInstallTask: true } as never);
     for (const name of OPTION_NAMES) {
       const decl = declarationOf(name);
-      this.option(decl.flag, { type: decl.type === 'boolean' ? Boolean : String, description: decl.message });
+      this.option(decl.flag, { type: decl.type === 'boolean' ? Boolean : String, description: yeomanOptionDescription(decl) });
     }
-    for (const [flag, spec] of Object.entries(RUN_FLAGS)) {
-      this.option(flag, { type: spec.type === 'boolean' ? Boolean : String, description: spec.description });
+    for (const [name, spec] of Object.entries(RUN_FLAGS)) {
+      if (name === 'ask-answered') continue; // Yeoman declares it itself, with the same meaning
+      this.option(name, { type: spec.type === 'boolean' ? Boolean : String, description: spec.description });
     }
   }
 
   async prompting(): Promise<void> {
-    const flags = runFlags(this.options);
-    const gathered = await gatherAnswers(this.destinationRoot(), flags, cliAnswers(this.options));
-    const raw: Record<string, unknown> = { ...gathered.raw };
-    const first = resolveOrThrow(raw, gathered.useDefaults);
+    const options = this.options as Record<string, unknown>;
+    const flags = runFlags(options);
+    // Refuse a dirty tree before asking anything: answering every question and then being refused wastes the user's time.
+    if (!flags.allowDirty && !flags.dryRun) assertCleanTree(this.destinationRoot());
+    const gathered = await gatherAnswers(this.destinationRoot(), flags, cliAnswers(options));
+    const first = resolveOrThrow(gathered.raw, gathered.useDefaults);
+    let raw = gathered.raw;
     if (first.missing.length) {
-      const interactive = (this.options as Record<string, unknown>).interactive ?? process.stdin.isTTY;
-      if (!interactive) throw new UsageError([missingMessage(first.missing)]);
-      for (const name of OPTION_NAMES) {
-        if (!first.missing.includes(name)) continue;
-        const question = questionFor(name, raw);
-        if (!question) continue;
-        const answer = (await this.prompt([question as never])) as Record<string, unknown>;
-        raw[name] = answer[name];
-      }
+      const interactive = options.interactive ?? process.stdin.isTTY;
+      if (!interactive) throw missingAnswers(first.missing);
+      const ask = async (question: Question): Promise<unknown> => ((await this.prompt([question as never])) as Record<string, unknown>)[question.name];
+      raw = await interview(raw, ask, { useDefaults: gathered.useDefaults, ...(gathered.stored ? { suggested: gathered.stored } : {}) });
     }
-    const final = resolveOrThrow(raw, true);
-    this.answers = final.answers!;
-    if (!flags.allowDirty && !flags.dryRun) await assertCleanTree(this.destinationRoot());
+    this.answers = resolveOrThrow(raw, true).answers!;
   }
 
-  writing(): void {
-    const flags = runFlags(this.options);
-    this.planned = planRun(this.answers!, this.fs, this.destinationRoot(), flags);
-    if (flags.dryRun) {
-      printDryRun(this.planned, (line) => this.log(line));
-      return;
-    }
-    // Our planner already decided every file; Yeoman's conflicter must not ask again.
-    applyRun(this.planned, this.fs, this.destinationRoot(), (path) => {
-      const file = this.fs.store.get(path) as { conflicter?: string };
-      file.conflicter = 'force';
-    });
-  }
-
-  end(): void {
-    if (!this.planned || runFlags(this.options).dryRun) return;
-    pruneEmptyDirs(this.destinationRoot(), this.planned);
-    for (const line of formatPlan(this.planned.entries)) this.log(line);
-    if (this.planned.summary.conflicts.length) {
-      this.log(`\n${this.planned.summary.conflicts.length} file(s) have conflict markers to resolve:\n${this.planned.summary.conflicts.map((p) => `  ${p}`).join('\n')}`);
-      process.exitCode = EXIT_CONFLICTS;
-    }
+  async writing(): Promise<void> {
+    const status = await executeRun(this.destinationRoot(), this.answers!, runFlags(this.options as Record<string, unknown>), (line) => this.log(line));
+    if (status !== 0) process.exitCode = status;
   }
 }

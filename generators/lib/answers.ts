@@ -94,7 +94,10 @@ export function resolveAnswers(raw: RawAnswers, { useDefaults }: ResolveOptions)
       missing.push(name);
       continue;
     }
-    const problem = applies ? (decl.validate as ((v: unknown, a: AnswerBag) => string | undefined) | undefined)?.(value, bag) : undefined;
+    // A computed default derives from earlier answers: when one of those was rejected, its failure is
+    // already reported, and blaming a flag the user never set (--acme-email from a bad --domain) misleads.
+    const derivedFromRejected = given === undefined && typeof decl.default === 'function' && problems.length > 0;
+    const problem = applies && !derivedFromRejected ? (decl.validate as ((v: unknown, a: AnswerBag) => string | undefined) | undefined)?.(value, bag) : undefined;
     if (problem) problems.push(`--${decl.flag}: ${problem}`);
     bag[name] = value;
   }
@@ -109,7 +112,7 @@ export function defaultOf(decl: AnyDecl, bag: AnswerBag): unknown {
 }
 
 /** Ports published on 127.0.0.1 by the development override; app services must not reuse them. */
-const RESERVED_PORTS: ReadonlyMap<number, string> = new Map([
+export const RESERVED_PORTS: ReadonlyMap<number, string> = new Map([
   [80, 'edge HTTP'],
   [443, 'edge HTTPS'],
   [5432, 'PostgreSQL'],
@@ -122,14 +125,25 @@ const RESERVED_PORTS: ReadonlyMap<number, string> = new Map([
   [9092, 'Kafka'],
 ]);
 
+export interface ServiceInUse {
+  readonly name: string;
+  readonly port?: number | undefined;
+  readonly routes: readonly string[];
+  readonly needs: readonly DataNeed[];
+}
+
+/** Every application service of an answer set (catalog and onboarded) with what it claims. */
+export function servicesInUse(answers: Pick<Answers, 'services' | 'customServices'>): ServiceInUse[] {
+  return [
+    ...answers.services.map((name) => CATALOG_BY_NAME.get(name)!).map((entry) => ({ name: entry.name, port: entry.port, routes: entry.routes.map((route) => route.path), needs: entry.needs })),
+    ...answers.customServices.map((svc) => ({ name: svc.name, port: svc.port, routes: svc.routePath ? [svc.routePath] : [], needs: svc.needs })),
+  ];
+}
+
 /** Choices that are each valid but contradict one another. */
 export function crossCheck(answers: Answers): string[] {
   const problems: string[] = [];
-  const catalog = answers.services.map((name) => CATALOG_BY_NAME.get(name)!);
-  const all = [
-    ...catalog.map((entry) => ({ name: entry.name, port: entry.port, routes: entry.routes.map((route) => route.path), needs: entry.needs })),
-    ...answers.customServices.map((svc) => ({ name: svc.name, port: svc.port, routes: svc.routePath ? [svc.routePath] : [], needs: svc.needs })),
-  ];
+  const all = servicesInUse(answers);
   if (all.length === 0) problems.push('--services: choose at least one application service');
   if (answers.postgresReplica && !answers.postgres) problems.push('--postgres-replica needs --postgres: a replica cannot follow an external database');
   if (answers.services.includes('frontend') && !answers.services.includes('api') && !answers.customServices.some((svc) => svc.routePath === '/api/')) {

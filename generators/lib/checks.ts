@@ -128,6 +128,43 @@ const isStringArray = (value: unknown): value is string[] => Array.isArray(value
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 const SECRET_NAME = /^[a-z][a-z0-9_]*$/;
 const IMAGE_REF = /^[a-z0-9]+(?:[._\/-][a-z0-9]+)*(?::[0-9]+\/[a-z0-9]+(?:[._\/-][a-z0-9]+)*)?:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+export const SERVICE_SIZES = ['light', 'standard', 'heavy'] as const;
+
+/*
+ * One check per field of an onboarded service. The sub-generator's questions and flags call them
+ * one at a time (so a wrong answer is re-asked at once); `customServices` runs them all on stored JSON.
+ */
+export function serviceKind(kind: string): string | undefined {
+  return SERVICE_KINDS.includes(kind as ServiceKind) ? undefined : `kind "${kind}" is not one of ${SERVICE_KINDS.join(', ')}`;
+}
+
+export function serviceSource(kind: string, source: string): string | undefined {
+  if (kind === 'image') return !IMAGE_REF.test(source) || source.endsWith(':latest') ? `image "${source}" must be repository:tag with a pinned tag (not latest)` : undefined;
+  return !/^[A-Za-z0-9_][A-Za-z0-9._\/-]*$/.test(source) || source.split('/').includes('..') ? `source "${source}" must be a relative path inside the GitMesh checkout` : undefined;
+}
+
+export function replicas(value: number): string | undefined {
+  return Number.isInteger(value) && value >= 1 && value <= 50 ? undefined : `replicas ${String(value)} must be an integer from 1 to 50`;
+}
+
+export function serviceSize(size: string): string | undefined {
+  return (SERVICE_SIZES as readonly string[]).includes(size) ? undefined : `size "${size}" must be light, standard or heavy`;
+}
+
+export function dataNeeds(needs: readonly string[]): string | undefined {
+  const unknown = needs.filter((need) => !DATA_NEEDS.includes(need as DataNeed));
+  return unknown.length ? `unknown data service(s) ${unknown.map((n) => `"${n}"`).join(', ')}: needs must list data services from: ${DATA_NEEDS.join(', ')}` : undefined;
+}
+
+export function envNames(names: readonly string[]): string | undefined {
+  const bad = names.filter((name) => !ENV_NAME.test(name));
+  return bad.length ? `${bad.map((n) => `"${n}"`).join(', ')}: env must list UPPER_SNAKE_CASE variable names` : undefined;
+}
+
+export function secretNames(names: readonly string[]): string | undefined {
+  const bad = names.filter((name) => !SECRET_NAME.test(name));
+  return bad.length ? `${bad.map((n) => `"${n}"`).join(', ')}: secrets must list lower_snake_case secret names` : undefined;
+}
 
 /** Parses and checks the onboarded-service list: shape, names, kinds, ports, paths and needs. */
 export function customServices(raw: unknown): { value?: readonly CustomService[]; problems: string[] } {
@@ -144,41 +181,29 @@ export function customServices(raw: unknown): { value?: readonly CustomService[]
     const o = item as Record<string, unknown>;
     const name = String(o.name ?? '');
     const kind = o.kind as ServiceKind;
-    const found: string[] = [];
-    const nameProblem = slug(name);
-    if (nameProblem) found.push(nameProblem);
-    if (!SERVICE_KINDS.includes(kind)) found.push(`kind "${String(o.kind)}" is not one of ${SERVICE_KINDS.join(', ')}`);
     const source = String(o.source ?? '');
-    if (kind === 'image' ? !IMAGE_REF.test(source) || source.endsWith(':latest') : !/^[A-Za-z0-9_][A-Za-z0-9._\/-]*$/.test(source) || source.split('/').includes('..')) {
-      found.push(kind === 'image' ? `image "${source}" must be repository:tag with a pinned tag (not latest)` : `source "${source}" must be a relative path inside the GitMesh checkout`);
-    }
     const portValue = o.port === undefined ? undefined : Number(o.port);
-    if (portValue !== undefined) {
-      const p = port(portValue);
-      if (p) found.push(p);
-    }
     const healthPath = o.healthPath === undefined ? undefined : String(o.healthPath);
-    if (healthPath !== undefined) {
-      const p = httpPath(healthPath);
-      if (p) found.push(p);
-      if (portValue === undefined) found.push('a health path needs a port');
-    }
     const route = o.routePath === undefined ? undefined : String(o.routePath);
-    if (route !== undefined) {
-      const p = routePath(route);
-      if (p) found.push(p);
-      if (portValue === undefined) found.push('an exposed service needs a port');
-    }
-    const replicas = o.replicas === undefined ? 1 : Number(o.replicas);
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 50) found.push(`replicas ${String(o.replicas)} must be an integer from 1 to 50`);
+    const replicaCount = o.replicas === undefined ? 1 : Number(o.replicas);
     const size = (o.size ?? 'standard') as CustomService['size'];
-    if (!['light', 'standard', 'heavy'].includes(size)) found.push(`size "${String(o.size)}" must be light, standard or heavy`);
-    const needs = o.needs ?? [];
-    if (!isStringArray(needs) || needs.some((need) => !DATA_NEEDS.includes(need as DataNeed))) found.push(`needs must list data services from: ${DATA_NEEDS.join(', ')}`);
-    const env = o.env ?? [];
-    if (!isStringArray(env) || env.some((e) => !ENV_NAME.test(e))) found.push('env must list UPPER_SNAKE_CASE variable names');
-    const secrets = o.secrets ?? [];
-    if (!isStringArray(secrets) || secrets.some((s) => !SECRET_NAME.test(s))) found.push('secrets must list lower_snake_case secret names');
+    const lists = { needs: o.needs ?? [], env: o.env ?? [], secrets: o.secrets ?? [], externalSecrets: o.externalSecrets ?? [] };
+    const found = [
+      slug(name),
+      serviceKind(String(o.kind)),
+      SERVICE_KINDS.includes(kind) ? serviceSource(kind, source) : undefined,
+      portValue !== undefined ? port(portValue) : undefined,
+      healthPath !== undefined ? httpPath(healthPath) : undefined,
+      healthPath !== undefined && portValue === undefined ? 'a health path needs a port' : undefined,
+      route !== undefined ? routePath(route) : undefined,
+      route !== undefined && portValue === undefined ? 'an exposed service needs a port' : undefined,
+      replicas(replicaCount),
+      serviceSize(String(size)),
+      isStringArray(lists.needs) ? dataNeeds(lists.needs) : `needs must list data services from: ${DATA_NEEDS.join(', ')}`,
+      isStringArray(lists.env) ? envNames(lists.env) : 'env must list UPPER_SNAKE_CASE variable names',
+      isStringArray(lists.secrets) ? secretNames(lists.secrets) : 'secrets must list lower_snake_case secret names',
+      isStringArray(lists.externalSecrets) ? secretNames(lists.externalSecrets) : 'externalSecrets must list lower_snake_case secret names',
+    ].filter((problem): problem is string => problem !== undefined);
     if (found.length) {
       problems.push(...found.map((p) => `${where} (${name || 'unnamed'}): ${p}`));
       continue;
@@ -190,11 +215,12 @@ export function customServices(raw: unknown): { value?: readonly CustomService[]
       ...(portValue !== undefined ? { port: portValue } : {}),
       ...(healthPath !== undefined ? { healthPath } : {}),
       ...(route !== undefined ? { routePath: route } : {}),
-      replicas,
+      replicas: replicaCount,
       size,
-      needs: needs as DataNeed[],
-      env: env as string[],
-      secrets: secrets as string[],
+      needs: lists.needs as DataNeed[],
+      env: lists.env as string[],
+      secrets: lists.secrets as string[],
+      ...((lists.externalSecrets as string[]).length ? { externalSecrets: lists.externalSecrets as string[] } : {}),
     });
   }
   return { value, problems };

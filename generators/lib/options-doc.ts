@@ -1,5 +1,6 @@
 /** docs/options.md, rendered from the option declarations (a test fails when the file drifts). */
 import { defaultOf } from './answers.js';
+import { SERVICE_FIELDS } from './onboarding.js';
 import { declarationOf, OPTION_NAMES } from './options.js';
 import { RUN_FLAGS } from './run-flags.js';
 
@@ -33,6 +34,26 @@ export function optionsMarkdown(): string {
   }
   lines.push('', '## Run flags', '', '| flag | description |', '|---|---|');
   for (const [flag, spec] of Object.entries(RUN_FLAGS)) lines.push(`| \`--${flag}\`${spec.type === 'string' ? ' `FILE`' : ''} | ${cell(spec.description)} |`);
-  lines.push('| `--output DIR` | (bin only) generate into DIR instead of the current directory |', '| `--help`, `--version` | (bin only) usage and version |', '');
+  lines.push(
+    '| `--output DIR` | (bin only) generate into DIR instead of the current directory |',
+    '| `--help`, `--version` | (bin only) usage and version |',
+    "| `--skip-install`, `--force-install`, `--skip-cache`, `--skip-local-cache`, `--[no-]insight` | (bin) Yeoman's run flags, accepted with a one-line note: nothing is installed or cached |",
+    '',
+    '## Onboarding a service',
+    '',
+    '`gitmesh-devops add-service` and `gitmesh-devops remove-service --name NAME` (or `yo gitmesh-devops:service`,',
+    '`yo gitmesh-devops:service --remove --name NAME`) add a service to the stored `customServices` answer, or remove',
+    'it, and regenerate the repo. On a terminal, missing fields are asked one at a time, each checked as it is',
+    'answered; without one, `--name`, `--kind` and `--source` are required. `--allow-dirty` applies as above.',
+    '',
+    '| flag | answers key | type | asked when | description |',
+    '|---|---|---|---|---|',
+  );
+  for (const field of SERVICE_FIELDS) {
+    const type = field.choices ? `${field.type === 'multi' ? 'list of: ' : ''}${field.choices.join(field.type === 'multi' ? ', ' : ' | ')}` : field.type;
+    const when = field.required ? 'always (required)' : field.when ? 'when --port is given' : 'always';
+    lines.push(`| \`--${field.flag}\` | \`${field.key}\` | ${cell(type)} | ${when} | ${cell(field.help)}. |`);
+  }
+  lines.push('');
   return lines.join('\n');
 }

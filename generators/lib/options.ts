@@ -56,7 +56,10 @@ export interface CustomService {
   readonly size: 'light' | 'standard' | 'heavy';
   readonly needs: readonly DataNeed[];
   readonly env: readonly string[];
+  /** Random secrets `make secrets` creates. */
   readonly secrets: readonly string[];
+  /** Secrets a third party issues (an API key): `make secrets` writes a placeholder and warns until replaced. */
+  readonly externalSecrets?: readonly string[];
 }
 
 export const optionDeclarations = {

@@ -10,7 +10,7 @@ import type { MemFsEditor } from 'mem-fs-editor';
 import { renderFiles } from './files/index.js';
 import type { Answers } from './options.js';
 import { OPTION_NAMES } from './options.js';
-import { BACKUP_DIR, BASE_DIR, MANIFEST_PATH, nextBase, nextManifest, plan, summarize, WRITING_ACTIONS, type DesiredFile, type Manifest, type PlanEntry, type PlanSummary } from './planner.js';
+import { BASE_DIR, MANIFEST_PATH, nextBase, nextManifest, plan, summarize, WRITING_ACTIONS, type DesiredFile, type Manifest, type PlanEntry, type PlanSummary } from './planner.js';
 import { prepare } from './prepare/index.js';
 import { yoResolver } from './yo-resolve.js';
 
@@ -90,15 +90,13 @@ export function planRun(answers: Answers, editor: MemFsEditor, root: string, fla
 }
 
 /** The only place generated content is written: planned files, their merge bases, backups and the manifest. */
-export function applyRun(run: PlannedRun, editor: MemFsEditor, root: string, markForce: (path: string) => void = () => undefined): void {
+export function applyRun(run: PlannedRun, editor: MemFsEditor, root: string): void {
   const read = reader(editor, root);
   const write = (path: string, content: string, executable = false): void => {
-    const full = join(root, path);
-    editor.write(full, content, executable ? ({ stat: { mode: 0o100755 } } as never) : undefined);
-    markForce(full);
+    editor.write(join(root, path), content, executable ? ({ stat: { mode: 0o100755 } } as never) : undefined);
   };
   for (const entry of run.entries) {
-    if (entry.action === 'force' && entry.before !== undefined) write(`${BACKUP_DIR}/${entry.path}`, entry.before);
+    if (entry.action === 'force' && entry.before !== undefined && entry.backup !== undefined) write(entry.backup, entry.before);
     if (WRITING_ACTIONS.has(entry.action) && entry.write !== undefined) write(entry.path, entry.write, entry.executable);
     if (entry.action === 'delete') editor.delete(join(root, entry.path));
     const basePath = `${BASE_DIR}/${entry.path}`;
@@ -112,13 +110,6 @@ export function applyRun(run: PlannedRun, editor: MemFsEditor, root: string, mar
   }
   const manifestText = `${JSON.stringify(run.manifest, null, 2)}\n`;
   if (read(MANIFEST_PATH) !== manifestText) write(MANIFEST_PATH, manifestText);
-}
-
-/** Human-readable plan lines: `  create   compose.yaml`. */
-export function formatPlan(entries: readonly PlanEntry[], verbose = false): string[] {
-  return entries
-    .filter((entry) => verbose || entry.action !== 'identical')
-    .map((entry) => `  ${entry.action.padEnd(15)} ${entry.path}${entry.action === 'identical' ? '' : `  (${entry.reason})`}`);
 }
 
 /** After deletions, remove the directories they left empty (so add-then-remove leaves no trace). */

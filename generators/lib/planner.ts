@@ -1,8 +1,10 @@
 /**
  * The one write planner. Given what the templates produce now, what is on disk, and what was
  * generated last time (manifest + stored base contents), it decides per file: create, update,
- * identical, merge (three-way, clean), conflict (diff3 markers), keep (user's edit), skip,
- * delete, or deleted-by-user. It does no I/O itself; `applyPlan` writes through mem-fs.
+ * identical, merge (three-way, clean), conflict (diff3 markers), unresolved (markers still in the
+ * file), keep (user's edit), skip, force, delete, deleted-by-user or kept-removed. Each decision
+ * carries a typed `reason` (and its facts: hunk counts, backup path) that the report turns into
+ * text; nothing downstream parses a sentence. It does no I/O itself; `applyRun` writes through mem-fs.
  */
 import { createHash } from 'node:crypto';
 import { diff3Merge } from 'node-diff3';
@@ -21,11 +23,42 @@ export interface DesiredFile {
   readonly policy?: FilePolicy;
 }
 
-export type Action = 'create' | 'update' | 'identical' | 'merge' | 'conflict' | 'keep' | 'skip' | 'force' | 'delete' | 'deleted-by-user' | 'kept-removed';
+export type Action =
+  | 'create'
+  | 'update'
+  | 'identical'
+  | 'merge'
+  | 'conflict'
+  | 'unresolved'
+  | 'keep'
+  | 'skip'
+  | 'force'
+  | 'delete'
+  | 'deleted-by-user'
+  | 'kept-removed';
+
+/** Why the planner chose the action: one code per rule below, so reports and later runs never parse text. */
+export type Reason =
+  | 'new-file'
+  | 'restored'
+  | 'user-deleted'
+  | 'yo-resolve-skip'
+  | 'up-to-date'
+  | 'created-once'
+  | 'not-edited'
+  | 'user-edit-kept'
+  | 'merged'
+  | 'conflicting-hunks'
+  | 'markers-present'
+  | 'forced'
+  | 'yo-resolve-force'
+  | 'no-longer-generated'
+  | 'no-longer-generated-edited';
 
 export interface PlanEntry {
   readonly path: string;
   readonly action: Action;
+  readonly reason: Reason;
   /** What ends up in the file when the action writes. */
   readonly write?: string;
   readonly executable?: boolean;
@@ -33,7 +66,10 @@ export interface PlanEntry {
   readonly base?: string;
   /** Disk content before the run, for diffs and --force backups. */
   readonly before?: string;
-  readonly reason: string;
+  /** `conflict`: hunks written with markers; `unresolved`: marker lines still in the file. */
+  readonly conflicts?: number;
+  /** `force`: where the user's version is copied before it is overwritten. */
+  readonly backup?: string;
 }
 
 export interface ManifestEntry {
@@ -64,6 +100,14 @@ export const sha256 = (text: string): string => createHash('sha256').update(text
 
 export const WRITING_ACTIONS: ReadonlySet<Action> = new Set(['create', 'update', 'merge', 'conflict', 'force']);
 
+/** Marker lines `mergeThreeWay` writes; their labels make them ours (a Markdown `=======` is not). */
+const MARKER_LINE = /^(?:<<<<<<< yours:|\|\|\|\|\|\|\| base:|>>>>>>> generator:)/m;
+
+/** Marker lines of ours left in a file: it is not resolved while any remain. */
+export function markerLines(text: string): number {
+  return text.split('\n').filter((line) => MARKER_LINE.test(line)).length;
+}
+
 export function plan(input: PlanInput): PlanEntry[] {
   const entries: PlanEntry[] = [];
   const desiredPaths = new Set<string>();
@@ -78,10 +122,13 @@ export function plan(input: PlanInput): PlanEntry[] {
     if (disk === undefined) continue;
     const base = input.readBase(path);
     const unchanged = base !== undefined ? disk === base : sha256(disk) === input.previous!.files[path]!.template;
+    const markers = markerLines(disk);
     entries.push(
-      unchanged
-        ? { path, action: 'delete', before: disk, reason: 'no longer generated and never edited' }
-        : { path, action: 'kept-removed', before: disk, reason: 'no longer generated, but you edited it: kept' },
+      markers
+        ? { path, action: 'unresolved', reason: 'markers-present', before: disk, conflicts: markers }
+        : unchanged
+          ? { path, action: 'delete', reason: 'no-longer-generated', before: disk }
+          : { path, action: 'kept-removed', reason: 'no-longer-generated-edited', before: disk },
     );
   }
   return entries;
@@ -94,23 +141,29 @@ function planFile(file: DesiredFile, input: PlanInput): PlanEntry {
   const previous = input.previous?.files[path];
   const resolution = input.resolve?.(path);
   if (disk === undefined) {
-    if (previous && !input.restore) return { ...common, action: 'deleted-by-user', reason: 'you deleted it; --restore brings it back' };
-    return { ...common, action: 'create', write: content, reason: previous ? 'restored' : 'new file' };
+    if (previous && !input.restore) return { ...common, action: 'deleted-by-user', reason: 'user-deleted' };
+    return { ...common, action: 'create', write: content, reason: previous ? 'restored' : 'new-file' };
   }
-  if (resolution === 'skip') return { ...common, action: 'skip', before: disk, reason: '.yo-resolve says skip' };
-  if (disk === content) return { ...common, action: 'identical', before: disk, reason: 'up to date' };
-  if (file.policy === 'create-once') return { ...common, action: 'keep', before: disk, reason: 'created once, then yours' };
-  if (input.force || resolution === 'force') return { ...common, action: 'force', write: content, before: disk, reason: 'forced; your version is backed up' };
+  if (resolution === 'skip') return { ...common, action: 'skip', before: disk, reason: 'yo-resolve-skip' };
+  if (disk === content) return { ...common, action: 'identical', before: disk, reason: 'up-to-date' };
+  if (file.policy === 'create-once') return { ...common, action: 'keep', before: disk, reason: 'created-once' };
   const base = previous ? input.readBase(path) : undefined;
   // Unedited means: the file is still exactly what the templates produced last time.
   const pristine = base !== undefined ? disk === base : previous !== undefined && sha256(disk) === previous.template;
-  if (pristine) return { ...common, action: 'update', write: content, before: disk, reason: 'generated file, not edited' };
-  if (base !== undefined && base === content) return { ...common, action: 'keep', before: disk, reason: 'your edit; the template did not change' };
+  if (pristine) return { ...common, action: 'update', write: content, before: disk, reason: 'not-edited' };
+  // Only an edited file is forced (and backed up): an unedited one is a plain update above.
+  if (input.force || resolution === 'force') {
+    return { ...common, action: 'force', write: content, before: disk, reason: input.force ? 'forced' : 'yo-resolve-force', backup: `${BACKUP_DIR}/${path}` };
+  }
+  // Markers from an earlier conflict are never "your edit": the file stays as it is until resolved.
+  const markers = markerLines(disk);
+  if (markers) return { ...common, action: 'unresolved', before: disk, reason: 'markers-present', conflicts: markers };
+  if (base !== undefined && base === content) return { ...common, action: 'keep', before: disk, reason: 'user-edit-kept' };
   // No base: a file we never generated is in the way, so everything differing conflicts.
   const merged = mergeThreeWay(disk, base ?? '', content, path);
   return merged.conflicts
-    ? { ...common, action: 'conflict', write: merged.text, before: disk, reason: `${merged.conflicts} conflicting hunk(s): resolve the markers` }
-    : { ...common, action: 'merge', write: merged.text, before: disk, reason: 'your edits and the template changes merged cleanly' };
+    ? { ...common, action: 'conflict', write: merged.text, before: disk, reason: 'conflicting-hunks', conflicts: merged.conflicts }
+    : { ...common, action: 'merge', write: merged.text, before: disk, reason: 'merged' };
 }
 
 const splitLines = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
@@ -134,19 +187,28 @@ export function mergeThreeWay(ours: string, base: string, theirs: string, label:
   return { text: out.join('\n') + (out.length ? trailing : ''), conflicts };
 }
 
-/** The manifest after applying a plan: per file, what is on disk now and which template output it derives from. */
+/**
+ * The manifest after applying a plan: per file, the hash of what the generator last wrote there and
+ * of the template output it derives from. A file the run does not write keeps its entry unless its
+ * merge base moves, so a run that changes nothing produces the same manifest (and writes nothing).
+ */
 export function nextManifest(entries: readonly PlanEntry[], previous: Manifest | undefined, generator: string, version: string, readBase: (path: string) => string | undefined = () => undefined): Manifest {
   const files: Record<string, ManifestEntry> = {};
   for (const entry of entries) {
     if (entry.action === 'delete') continue;
     const before = previous?.files[entry.path];
     const base = nextBase(entry, readBase(entry.path));
-    const onDisk = entry.write ?? entry.before;
-    if (onDisk === undefined || base === undefined) {
+    if (entry.write !== undefined && base !== undefined) {
+      files[entry.path] = { sha256: sha256(entry.write), template: sha256(base) };
+      continue;
+    }
+    if (entry.before === undefined || base === undefined) {
       if (before) files[entry.path] = before;
       continue;
     }
-    files[entry.path] = { sha256: sha256(onDisk), template: sha256(base) };
+    const template = sha256(base);
+    // First adoption of a file already on disk records it as found; afterwards only the base moves.
+    files[entry.path] = before ? (before.template === template ? before : { ...before, template }) : { sha256: sha256(entry.before), template };
   }
   const sorted = Object.fromEntries(Object.keys(files).sort().map((key) => [key, files[key]!]));
   return { generator, version, files: sorted };
@@ -155,15 +217,19 @@ export function nextManifest(entries: readonly PlanEntry[], previous: Manifest |
 /** The merge base to store for next time: the template output for files we manage, else the old base. */
 export function nextBase(entry: PlanEntry, oldBase: string | undefined): string | undefined {
   if (entry.action === 'delete') return undefined;
-  if (entry.action === 'skip' || entry.action === 'deleted-by-user' || entry.action === 'kept-removed') return oldBase;
+  // Skipped, user-deleted and unresolved files keep their base: the next merge starts from it.
+  if (entry.action === 'skip' || entry.action === 'deleted-by-user' || entry.action === 'kept-removed' || entry.action === 'unresolved') return oldBase;
   // A create-once file keeps the base it was created from; every other managed file moves to the new output.
-  if (entry.action === 'keep' && entry.reason.startsWith('created once')) return oldBase ?? entry.base;
+  if (entry.reason === 'created-once') return oldBase ?? entry.base;
   return entry.base;
 }
 
 export interface PlanSummary {
   readonly counts: Readonly<Partial<Record<Action, number>>>;
+  /** Files this run wrote conflict markers into. */
   readonly conflicts: readonly string[];
+  /** Files that still hold markers from an earlier run (left untouched). */
+  readonly unresolved: readonly string[];
   readonly changed: boolean;
 }
 
@@ -173,6 +239,7 @@ export function summarize(entries: readonly PlanEntry[]): PlanSummary {
   return {
     counts,
     conflicts: entries.filter((entry) => entry.action === 'conflict').map((entry) => entry.path),
+    unresolved: entries.filter((entry) => entry.action === 'unresolved').map((entry) => entry.path),
     changed: entries.some((entry) => WRITING_ACTIONS.has(entry.action) || entry.action === 'delete'),
   };
 }

@@ -1,9 +1,6 @@
 /** Flags that steer a run (not answers), shared by the Yeoman generator and the bin. */
 import { execFileSync } from 'node:child_process';
-import type { PlannedRun } from './pipeline.js';
-import { formatPlan } from './pipeline.js';
-import { unifiedDiff } from './diff.js';
-import { UsageError } from './session.js';
+import { RefusedError } from './session.js';
 
 export const RUN_FLAGS = {
   defaults: { type: 'boolean', camel: 'defaults', description: 'Use the GitMesh CE standard stack for every unanswered question; ask nothing' },
@@ -18,22 +15,12 @@ export const RUN_FLAGS = {
 export type RunFlagName = keyof typeof RUN_FLAGS;
 
 /** Refuses to regenerate over uncommitted changes, so `git diff` can always show and revert a run. */
-export async function assertCleanTree(cwd: string): Promise<void> {
+export function assertCleanTree(cwd: string): void {
   let status: string;
   try {
     status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
     return; // not a git repository (first generation): nothing to protect yet
   }
-  if (status.trim()) throw new UsageError(['the git working tree has uncommitted changes; commit or stash them, or pass --allow-dirty']);
-}
-
-export function printDryRun(run: PlannedRun, log: (line: string) => void): void {
-  log('Dry run: nothing was written. Plan:');
-  for (const line of formatPlan(run.entries)) log(line);
-  for (const entry of run.entries) {
-    if (entry.write === undefined && entry.action !== 'delete') continue;
-    const diff = unifiedDiff(entry.path, entry.before ?? '', entry.action === 'delete' ? '' : entry.write ?? '');
-    if (diff) log(diff);
-  }
+  if (status.trim()) throw new RefusedError('Not run', ['the git working tree has uncommitted changes; commit or stash them, or pass --allow-dirty']);
 }

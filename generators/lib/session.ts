@@ -20,10 +20,30 @@ export interface RunFlags {
   readonly askAnswered?: boolean;
 }
 
-export class UsageError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid answers (nothing was written):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+/** A run that stops before writing anything: a heading saying why, then every problem. */
+export class RunError extends Error {
+  constructor(
+    readonly heading: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${heading} (nothing was written):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'RunError';
+  }
+}
+
+/** Answers (flags, file, stored or typed) that do not validate. */
+export class UsageError extends RunError {
+  constructor(problems: readonly string[]) {
+    super('Invalid answers', problems);
     this.name = 'UsageError';
+  }
+}
+
+/** The run cannot start: a dirty tree, missing answers with no terminal, no repo to onboard into. */
+export class RefusedError extends RunError {
+  constructor(heading: string, problems: readonly string[]) {
+    super(heading, problems);
+    this.name = 'RefusedError';
   }
 }
 
@@ -52,6 +72,8 @@ export interface Gathered {
   readonly raw: RawAnswers;
   /** True when unanswered options may take their defaults without asking. */
   readonly useDefaults: boolean;
+  /** Answers stored in .yo-rc.json (with --ask-answered they become the questions' defaults). */
+  readonly stored?: RawAnswers;
 }
 
 /** Precedence: flags > answers file > stored answers. Stored answers make a rerun ask nothing. */
@@ -71,7 +93,7 @@ export async function gatherAnswers(cwd: string, flags: RunFlags, cliAnswers: Ra
   }
   const fromFile = flags.answers ? await readAnswersFile(flags.answers, cwd) : {};
   const raw: RawAnswers = { ...(flags.askAnswered ? {} : stored ?? {}), ...fromFile, ...cliAnswers };
-  return { raw, useDefaults: Boolean(flags.defaults || flags.answers || (stored && !flags.askAnswered)) };
+  return { raw, useDefaults: Boolean(flags.defaults || flags.answers || (stored && !flags.askAnswered)), ...(stored ? { stored: stored as RawAnswers } : {}) };
 }
 
 export function resolveOrThrow(raw: RawAnswers, useDefaults: boolean): Resolution & { missing: readonly OptionName[] } {
@@ -80,6 +102,8 @@ export function resolveOrThrow(raw: RawAnswers, useDefaults: boolean): Resolutio
   return resolution;
 }
 
-export function missingMessage(missing: readonly OptionName[]): string {
-  return `No terminal to ask on, and these answers are missing: ${missing.map((name) => `--${declarationOf(name).flag}`).join(', ')}. Pass them as flags, use --answers FILE, or --defaults.`;
+export function missingAnswers(missing: readonly OptionName[]): RefusedError {
+  return new RefusedError('Missing answers', [
+    `No terminal to ask on, and these answers are missing: ${missing.map((name) => `--${declarationOf(name).flag}`).join(', ')}. Pass them as flags, use --answers FILE, or --defaults.`,
+  ]);
 }

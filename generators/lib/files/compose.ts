@@ -18,7 +18,8 @@ export function composeView(model: DeploymentModel, file: ComposeFile) {
 
 export const composeFiles: Manifest = (model) => [
   { path: 'compose.yaml', template: 'compose.yaml.ejs', locals: { view: composeView(model, 'main'), title: 'Production stack' } },
-  { path: 'compose.override.yaml', template: 'compose.override.yaml.ejs', locals: { services: model.composeServices.filter((svc) => svc.file === 'main' && (svc.build || svc.devPorts.length)) } },
+  // Services that read secrets also get the developer's group (make dev-secrets, a machine without sudo).
+  { path: 'compose.override.yaml', template: 'compose.override.yaml.ejs', locals: { services: model.composeServices.filter((svc) => svc.file === 'main' && (svc.build || svc.devPorts.length || svc.secrets.length)) } },
   // The monitoring stack lives in its own file so it can be run, or left out, as a unit.
   ...(model.composeServices.some((svc) => svc.file === 'monitoring') ? [{ path: 'compose.monitoring.yaml', template: 'compose.yaml.ejs', locals: { view: composeView(model, 'monitoring'), title: 'Monitoring stack: docker compose -f compose.yaml -f compose.monitoring.yaml up -d' } }] : []),
   { path: 'config/env-from-files.sh', template: 'config/env-from-files.sh.ejs', executable: true },

@@ -79,7 +79,7 @@ function fromCustom(svc: CustomService): Spec {
     requires: [],
     links: [],
     localPackages: [],
-    extraSecrets: svc.secrets,
+    extraSecrets: [...svc.secrets, ...(svc.externalSecrets ?? [])],
     extraEnv: svc.env,
   };
 }

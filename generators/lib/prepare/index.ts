@@ -60,9 +60,11 @@ function prepareCore(answers: Answers): DeploymentModel {
     },
     ...featureSecrets(services),
   ];
-  const customSecrets: Secret[] = answers.customServices
-    .flatMap((svc) => svc.secrets.map((name) => ({ name, owner: svc.name })))
-    .map(({ name, owner }) => ({ name, description: `Secret of the onboarded service ${owner}`, source: { kind: 'random', bytes: 32 } as const }));
+  const customSecrets: Secret[] = answers.customServices.flatMap((svc) => [
+    ...svc.secrets.map((name): Secret => ({ name, description: `Secret of the onboarded service ${svc.name}`, source: { kind: 'random', bytes: 32 } })),
+    // A third party issues these (an API key): random bytes would look valid and fail at the provider.
+    ...(svc.externalSecrets ?? []).map((name): Secret => ({ name, description: `Issued by a third party for the onboarded service ${svc.name}`, source: { kind: 'operator', placeholder: `REPLACE-ME-${name}` } })),
+  ]);
   const secrets = dedupe([...infra.secrets, ...catalogSecrets, ...customSecrets].filter((secret) => isUsed(secret, appSecrets, infra.services)), (s) => s.name);
   const routes: Route[] = services.flatMap((svc) => svc.routes).sort((a, b) => b.path.length - a.path.length || a.path.localeCompare(b.path));
   const composeServices: ComposeService[] = [...infra.services, ...services.map((svc) => svc.compose)];
