@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages whose real tools the test suite drives:
 # nginx, PostgreSQL 15, Redis, shellcheck, promtool, amtool, docker-compose 1.29,
-# testssl.sh, wrk, hyperfine, compressors, age, rclone.
+# testssl.sh, wrk, hyperfine, compressors, age, rclone; and for the host lab: debootstrap,
+# systemd-nspawn, socat, busybox-static, Ansible (ansible-core, ansible-lint) and cloud-init.
 #
 # Idempotent and fast when everything is present: one dpkg-query call, no network.
 # `apt-get update` runs at most once, and only when something is missing.
@@ -33,11 +34,24 @@ REQUIRED=(
   rclone                   # backup scripts: offsite copy (against an S3 stand-in)
   time                     # GNU time: peak RSS in npm run bench
   git
+  # The host lab (test/support/host-lab.ts) and the generated Ansible provisioning:
+  debootstrap              # Debian 12/13 root filesystems for the lab hosts
+  systemd-container        # systemd-nspawn boots them
+  socat                    # the lab LAN's apt proxy (Unix socket bridge out of the namespace)
+  busybox-static           # a tiny image the lab's Docker engines run (docker import)
+  openssh-client           # ssh/ssh-keygen: Ansible's transport and the login checks
+  make
+  ansible-core             # ansible-playbook, ansible-inventory (2.14 in Debian 12)
+  ansible-lint             # production profile on the generated roles (pulls yamllint)
+  cloud-init               # `cloud-init schema` on the generated user-data
 )
 OPTIONAL=(age)             # installed when the archive has it
-SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter)
+SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter
+  cloud-init cloud-init-local cloud-config cloud-final)
 COMMANDS=(nginx psql redis-server redis-cli shellcheck promtool amtool docker-compose
-  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone)
+  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone
+  debootstrap systemd-nspawn nsenter unshare socat busybox ssh ssh-keygen make
+  ansible-playbook ansible-inventory ansible-lint yamllint cloud-init)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 
