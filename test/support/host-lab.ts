@@ -112,23 +112,35 @@ export interface HostLab {
   readonly stop: () => Promise<void>;
 }
 
-/** PIDs to SIGKILL if the process exits with a lab still up (a crashed or interrupted run). */
-const lastResort = new Set<number>();
+/**
+ * PIDs to SIGKILL if the process exits or is interrupted with a lab still up. Containers' init
+ * processes go first: killing nspawn alone would leave its container running.
+ */
+const lastResort = new Map<number, 'leader' | 'process'>();
 let exitHookInstalled = false;
-function track(pid: number | undefined): void {
+function killAllNow(): void {
+  const pids = [...lastResort.entries()].sort((a, b) => (a[1] === b[1] ? 0 : a[1] === 'leader' ? -1 : 1)).map(([pid]) => pid);
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  lastResort.clear();
+}
+function track(pid: number | undefined, kind: 'leader' | 'process' = 'process'): void {
   if (pid === undefined) return;
-  lastResort.add(pid);
+  lastResort.set(pid, kind);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const p of lastResort) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    });
+    process.on('exit', killAllNow);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        killAllNow();
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+    }
   }
 }
 
@@ -239,7 +251,8 @@ export async function openHostLab(): Promise<HostLab> {
     await Promise.allSettled([...booting]);
     await Promise.all(
       hosts.map(async (h) => {
-        // SIGTERM makes nspawn power the container off cleanly; if it lingers, killing the
+        // SIGTERM makes nspawn power the container off cleanly (its console is read so PID 1 never
+        // blocks on it); if it lingers, killing the
         // container's init takes its whole PID namespace down.
         if (!(await signalAndWait(h.child, 'SIGTERM', 30_000))) {
           kill(h.leader, 'SIGKILL');
@@ -288,7 +301,6 @@ export async function openHostLab(): Promise<HostLab> {
     await mkdir(dirname(root), { recursive: true });
     await must('cp', ['-a', '--reflink=auto', rootfs, root]);
     await prepareTree(root, spec, address, publicKey);
-    const knownHost = `${address} ${(await readFile(join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ')}`;
 
     const netns = await netnsHolder();
     const hostNet = `--net=/proc/${netns.pid}/ns/net`;
@@ -302,7 +314,7 @@ export async function openHostLab(): Promise<HostLab> {
     const child = spawn(
       'systemd-nspawn',
       ['--quiet', '--register=no', '--keep-unit', '--boot', `--machine=${machine}`, `--directory=${root}`, `--network-namespace-path=/proc/${netns.pid}/ns/net`,
-        '--capability=all', '--drop-capability=CAP_SYS_MODULE', '--system-call-filter=@keyring bpf', '--console=passive', '--resolv-conf=off', '--timezone=off'],
+        '--capability=all', '--drop-capability=CAP_SYS_MODULE', '--system-call-filter=@keyring bpf', '--console=read-only', '--resolv-conf=off', '--timezone=off'],
       { stdio: ['ignore', log, log], env: { ...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: 'network', SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' } },
     );
     closeSync(log);
@@ -316,7 +328,7 @@ export async function openHostLab(): Promise<HostLab> {
       const pid = Number(children[0]);
       return pid && (await readFile(`/proc/${pid}/comm`, 'utf8')).trim() === 'systemd' ? pid : undefined;
     });
-    track(leader);
+    track(leader, 'leader');
     hosts.push({ child, leader, netns, root, machine });
 
     const exec: LabHost['exec'] = async (argv, opts = {}) => {
@@ -325,11 +337,14 @@ export async function openHostLab(): Promise<HostLab> {
       return run('nsenter', ['-t', String(leader), '-a', '--', ...as, ...argv], { ...opts, env: undefined, cwd: undefined });
     };
     const homeOf = async (user: string): Promise<string> => (await exec(['getent', 'passwd', user])).stdout.split(':')[5] ?? '/';
+    let knownHost = '';
     const host: LabHost = {
       name: spec.name,
       release: spec.release,
       address,
-      knownHost,
+      get knownHost() {
+        return knownHost;
+      },
       leader,
       exec,
       sh: (script, opts) => exec(['sh', '-c', script], opts),
@@ -359,6 +374,8 @@ export async function openHostLab(): Promise<HostLab> {
       const failed = await exec(['systemctl', '--failed', '--no-legend', '--plain']);
       throw new Error(`${spec.name} booted degraded:\n${failed.stdout}`);
     }
+    // Read after boot: cloud-init replaces the host keys of a new instance.
+    knownHost = `${address} ${(await readFile(join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ')}`;
     await waitFor(`sshd on ${spec.name}`, 30_000, async () => ((await exec(['systemctl', 'is-active', 'ssh'])).stdout.trim() === 'active' ? true : undefined));
     return host;
   };

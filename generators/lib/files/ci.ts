@@ -6,6 +6,7 @@
 import { posix } from 'node:path';
 import { CI_ACTIONS, CI_RUNNER, CI_TOOL_IMAGES, pinned, type ActionName } from '../ci-actions.js';
 import type { AppService, DeploymentModel } from '../model.js';
+import { deployPath } from '../prepare/ci.js';
 import { EDGE_PATHS, edgeView } from '../prepare/edge.js';
 import { PNPM_VERSION } from '../versions.js';
 import { productionComposeFiles } from './base.js';
@@ -193,7 +194,7 @@ export function ciView(model: DeploymentModel): CiView {
     uses,
     tools: CI_TOOL_IMAGES,
     project: model.project.name,
-    deployPath: `/srv/${model.project.name}`,
+    deployPath: deployPath(model),
     staging: model.answers.environments.includes('staging'),
     production: model.answers.environments.includes('production'),
     registry: { host: model.project.registry, ghcr: model.project.registry === 'ghcr.io' },

@@ -8,3 +8,6 @@ export function ciContribution(model: DeploymentModel): Contribution {
     gitignore: ['/.deploy/'],
   };
 }
+
+/** Deployment directory on a Docker host: the deploy scripts, the workflows and the provisioning agree on it. */
+export const deployPath = (model: DeploymentModel): string => `/srv/${model.project.name}`;
