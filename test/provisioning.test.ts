@@ -15,10 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
-import { ANSIBLE_DIR } from '../generators/lib/prepare/provisioning.js';
+import { ANSIBLE_CI, ANSIBLE_DIR } from '../generators/lib/prepare/provisioning.js';
 import { generate, type Generated } from './support/generate.js';
 import { openHostLab, type HostLab, type LabHost } from './support/host-lab.js';
-import { requireTool } from './support/validators.js';
+import { actionlintErrors, requireTool, workflowParserErrors } from './support/validators.js';
 
 const ANSIBLE_ENV = { ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', PY_COLORS: '0' };
 
@@ -164,6 +164,7 @@ describe('provisioning: the generated Ansible tree, checked by ansible-lint, ans
     });
     const r = await run('make', ['-C', bad.dir, 'provision', 'ENV=staging']);
     assert.notEqual(r.exitCode, 0, r.out);
+    assert.match(r.out, /^ {2,}- web-1: ansible_host "not a host!" is not a host name or an IP address$/m, 'one problem per line');
     assert.match(r.out, /is not ready; nothing was changed/);
     assert.match(r.out, /web-1: ansible_host "not a host!" is not a host name or an IP address/);
     assert.match(r.out, new RegExp(`web-2: ansible_ssh_private_key_file ${join(dir, 'no-such-key')} does not exist on this machine`));
@@ -180,11 +181,27 @@ describe('provisioning: the generated Ansible tree, checked by ansible-lint, ans
     await rm(dir, { recursive: true, force: true });
   });
 
+  // Statically validated here (actionlint, GitHub's parser); the job itself runs on a GitHub runner with
+  // the pinned ansible-core/ansible-lint, while the tests above run Debian 12's 2.14/6.13 on the same files.
+  it('the generated CI has a provisioning job: pinned ansible-core and ansible-lint, syntax check per environment, production profile (static: actionlint and GitHub\'s parser)', async function () {
+    const text = await gen.read('.github/workflows/ci.yml');
+    assert.deepEqual(await actionlintErrors([{ path: '.github/workflows/ci.yml', content: text }]), []);
+    assert.deepEqual(await workflowParserErrors('.github/workflows/ci.yml', text), []);
+    const job = (parse(text) as { jobs: Record<string, { defaults: { run: { 'working-directory': string } }; steps: { run?: string }[] }> }).jobs.provisioning;
+    assert.ok(job, 'provisioning job');
+    assert.equal(job.defaults.run['working-directory'], ANSIBLE_DIR);
+    const script = job.steps.map((step) => step.run ?? '').join('\n');
+    assert.match(script, new RegExp(`'ansible-core==${ANSIBLE_CI.ansibleCore.replace(/\./g, '\\.')}' 'ansible-lint==${ANSIBLE_CI.ansibleLint.replace(/\./g, '\\.')}'`));
+    for (const env of gen.answers.environments) assert.match(script, new RegExp(`ansible-playbook -i inventories/${env} site\\.yml --syntax-check`));
+    assert.match(script, /ansible-lint --profile production site\.yml cloud-init\.yml/);
+  });
+
   it('is absent for a Kubernetes-only repository (no Docker hosts to provision)', async function () {
     const k8s = await generate({ targets: ['kubernetes'] });
     const r = await run('ls', [join(k8s.dir, 'deploy')]);
     assert.doesNotMatch(r.out, /ansible/);
     assert.doesNotMatch(await k8s.read('Makefile'), /^provision:/m);
+    assert.doesNotMatch(await k8s.read('.github/workflows/ci.yml'), /provisioning:/);
     await rm(k8s.dir, { recursive: true, force: true });
   });
 
@@ -313,6 +330,36 @@ describe('provisioning: make provision on booted Debian 12 and 13 hosts (host la
       const status = await ssh('deploy', deploy.key, [], 'cd /srv/gitmesh && ./scripts/deploy/status.sh');
       assert.match(status.stderr, /status\.sh: No such file or directory/, `${host.name}: the gate runs the deploy entry points (none deployed yet): ${status.stderr}`);
     }
+  });
+
+  it('scripts/deploy/remote.sh deploys and reports status through the deploy gate with the restricted key', async function () {
+    await execa('git', ['init', '-q'], { cwd: gen.dir });
+    await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: gen.dir });
+    await execa('git', ['add', '-A'], { cwd: gen.dir });
+    await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'generated'], { cwd: gen.dir });
+    const host = hosts[0];
+    const env = { DEPLOY_HOST: host.address, DEPLOY_USER: 'deploy', DEPLOY_SSH_KEY: await readFile(deploy.key, 'utf8'), DEPLOY_KNOWN_HOSTS: host.knownHost };
+    const remote = (...args: string[]) => lab.onLan(['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), join(gen.dir, 'scripts/deploy/remote.sh'), ...args], { cwd: gen.dir, timeout: 180_000 });
+    const deployed = await remote('deploy', 'v1.2.3');
+    // The copy went through the gate; deploy.sh then stops at `docker compose pull` (no registry here).
+    assert.doesNotMatch(deployed.stderr, /gitmesh-deploy-gate: refused/, deployed.stderr);
+    const copied = await host.exec(['stat', '-c', '%U %a', '/srv/gitmesh/scripts/deploy/deploy.sh', '/srv/gitmesh/compose.yaml']);
+    assert.deepEqual(copied.stdout.trim().split('\n'), ['deploy 755', 'deploy 644'], copied.stderr);
+    assert.match(deployed.stderr, /pull failed: nothing was changed/, deployed.stderr);
+    const status = await remote('status');
+    assert.equal(status.exitCode, 0, status.stderr);
+    assert.match(status.stdout, /\| deployed \| `none` \|/);
+  });
+
+  it('the scripts the roles install on the hosts pass shellcheck', async function () {
+    const dir = await mkdtemp(join(tmpdir(), 'gitmesh-host-scripts-'));
+    for (const path of ['/usr/local/sbin/gitmesh-deploy-gate', '/usr/local/sbin/gitmesh-docker-user']) {
+      const file = join(dir, path.split('/').pop()!);
+      await writeFile(file, (await hosts[0].exec(['cat', path])).stdout);
+      const r = await run('shellcheck', ['--severity=style', file]);
+      assert.equal(r.exitCode, 0, `${path}: ${r.out}`);
+    }
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('nft list ruleset has the host table (default drop) and the DOCKER-USER chain with the public ports', async function () {

@@ -8,6 +8,7 @@ import { CI_ACTIONS, CI_RUNNER, CI_TOOL_IMAGES, pinned, type ActionName } from '
 import type { AppService, DeploymentModel } from '../model.js';
 import { deployPath } from '../prepare/ci.js';
 import { EDGE_PATHS, edgeView } from '../prepare/edge.js';
+import { provisioningCi, type ProvisioningCi } from '../prepare/provisioning.js';
 import { PNPM_VERSION } from '../versions.js';
 import { productionComposeFiles } from './base.js';
 import { composeFiles } from './compose.js';
@@ -90,6 +91,8 @@ export interface CiView {
   readonly compose: boolean;
   /** nginx -p/-c arguments: after `up`, the edge reloads so it re-resolves recreated upstream containers. */
   readonly edgeReload?: string;
+  /** ansible-lint (production profile) and syntax checks of deploy/ansible/ (target `compose`). */
+  readonly provisioning?: ProvisioningCi;
   /** Deploy with `kubectl apply -k` (target `kubernetes`): the GitHub secret feeding each secrets/ file. */
   readonly kubernetes?: { readonly secrets: readonly { readonly file: string; readonly env: string; readonly secret: string }[] };
 }
@@ -218,6 +221,7 @@ export function ciView(model: DeploymentModel): CiView {
     waitTimeoutSeconds: 600,
     tagPatterns: TAG_PATTERNS,
     compose: model.answers.targets.includes('compose'),
+    ...(provisioningCi(model) ? { provisioning: provisioningCi(model) } : {}),
     // nginx resolves upstream names once; recreated containers get new addresses.
     ...(model.composeServices.some((svc) => svc.name === 'nginx') ? { edgeReload: `-p ${EDGE_PATHS.prefix} -c ${EDGE_PATHS.conf}` } : {}),
     ...(model.answers.targets.includes('kubernetes')

@@ -293,6 +293,26 @@ function dataFiles(view: Omit<ProvisioningView, 'dataFiles'>): AnsibleDataFile[]
   return files;
 }
 
+/**
+ * What the generated CI installs to lint the tree (a venv on the runner's Python 3.12): exact versions,
+ * bumped deliberately. The generator's own suite runs Debian 12's ansible-core 2.14 and ansible-lint
+ * 6.13 on the same files.
+ */
+export const ANSIBLE_CI = { ansibleCore: '2.21.5', ansibleLint: '26.10.1' } as const;
+
+/** The generated CI's provisioning job: where the tree is and which inventories to syntax-check. */
+export interface ProvisioningCi {
+  readonly dir: string;
+  readonly environments: readonly string[];
+  readonly ansibleCore: string;
+  readonly ansibleLint: string;
+}
+
+export function provisioningCi(model: DeploymentModel): ProvisioningCi | undefined {
+  if (!provisions(model)) return undefined;
+  return { dir: ANSIBLE_DIR, environments: model.answers.environments, ...ANSIBLE_CI };
+}
+
 /** Docker hosts exist only for the compose target. */
 export const provisions = (model: DeploymentModel): boolean => model.answers.targets.includes('compose');
 
