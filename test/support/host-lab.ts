@@ -29,8 +29,9 @@
  *                                            controllers: containers run, but CPU limits (`--cpus`) are
  *                                            refused and memory/pids limits are not enforced.
  *
- * CAP_SYS_MODULE is dropped: a lab host must never load modules into the shared kernel (and without it
- * systemd skips systemd-modules-load, which fails in a container on trixie).
+ * CAP_SYS_MODULE and CAP_SYS_TIME are dropped: a lab host must never load modules into the shared
+ * kernel or set the machine's clock (a time daemon inside would). Without CAP_SYS_MODULE systemd also
+ * skips systemd-modules-load, which fails in a container on trixie.
  *
  * Every process the lab starts is tracked by PID and stopped by `stop()` (and killed on process exit
  * as a last resort): containers by SIGTERM to nspawn (a clean poweroff), then SIGKILL to the
@@ -314,7 +315,7 @@ export async function openHostLab(): Promise<HostLab> {
     const child = spawn(
       'systemd-nspawn',
       ['--quiet', '--register=no', '--keep-unit', '--boot', `--machine=${machine}`, `--directory=${root}`, `--network-namespace-path=/proc/${netns.pid}/ns/net`,
-        '--capability=all', '--drop-capability=CAP_SYS_MODULE', '--system-call-filter=@keyring bpf', '--console=read-only', '--resolv-conf=off', '--timezone=off'],
+        '--capability=all', '--drop-capability=CAP_SYS_MODULE,CAP_SYS_TIME', '--system-call-filter=@keyring bpf', '--console=read-only', '--resolv-conf=off', '--timezone=off'],
       { stdio: ['ignore', log, log], env: { ...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: 'network', SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' } },
     );
     closeSync(log);
