@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages whose real tools the test suite drives:
 # nginx, PostgreSQL 15, Redis, shellcheck, promtool, amtool, docker-compose 1.29,
-# testssl.sh, wrk, hyperfine, compressors, age, rclone, tmux, make, and Debian's Python (venv, pip,
-# setuptools, wheel) for the Python worker's build rehearsal.
+# testssl.sh, wrk, hyperfine, compressors, age, rclone, tmux, make, Debian's Python (venv, pip,
+# setuptools, wheel) for the Python worker's build rehearsal; and for the host lab: debootstrap,
+# systemd-nspawn, socat, busybox-static, Ansible (ansible-core, ansible-lint) and cloud-init.
 #
 # Idempotent and fast when everything is present: one dpkg-query call, no network.
 # `apt-get update` runs at most once, and only when something is missing.
@@ -43,11 +44,23 @@ REQUIRED=(
   python3-wheel
   tmux                     # pseudo-terminal for the interactive tests (yo and the bin driven by keys)
   make                     # the generated Makefile's targets, run by the secrets tests
+  # The host lab (test/support/host-lab.ts) and the generated Ansible provisioning:
+  debootstrap              # Debian 12/13 root filesystems for the lab hosts
+  systemd-container        # systemd-nspawn boots them
+  socat                    # the lab LAN's apt proxy (Unix socket bridge out of the namespace)
+  busybox-static           # a tiny image the lab's Docker engines run (docker import)
+  openssh-client           # ssh/ssh-keygen: Ansible's transport and the login checks
+  ansible-core             # ansible-playbook, ansible-inventory (2.14 in Debian 12)
+  ansible-lint             # production profile on the generated roles (pulls yamllint)
+  cloud-init               # `cloud-init schema` on the generated user-data
 )
 OPTIONAL=(age)             # installed when the archive has it
-SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter)
+SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter
+  cloud-init cloud-init-local cloud-config cloud-final)
 COMMANDS=(nginx psql redis-server redis-cli shellcheck promtool amtool docker-compose
-  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tar tmux make runuser)
+  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tar tmux make runuser
+  debootstrap systemd-nspawn nsenter unshare socat busybox ssh ssh-keygen
+  ansible-playbook ansible-inventory ansible-lint yamllint cloud-init)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 

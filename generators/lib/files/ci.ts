@@ -7,7 +7,9 @@ import { posix } from 'node:path';
 import { CI_ACTIONS, CI_RUNNER, CI_TOOL_IMAGES, pinned, type ActionName } from '../ci-actions.js';
 import type { Evidence } from '../catalog.js';
 import type { AppService, DeploymentModel } from '../model.js';
+import { deployPath } from '../prepare/ci.js';
 import { EDGE_PATHS, edgeView } from '../prepare/edge.js';
+import { provisioningCi, type ProvisioningCi } from '../prepare/provisioning.js';
 import { PNPM_VERSION } from '../versions.js';
 import { productionComposeFiles } from './base.js';
 import { composeFiles } from './compose.js';
@@ -132,6 +134,8 @@ export interface CiView {
   readonly edgeReload?: string;
   /** The end-to-end gate; absent when a data service is external (a runner cannot reach it). */
   readonly e2e?: E2eView;
+  /** ansible-lint (production profile) and syntax checks of deploy/ansible/ (target `compose`). */
+  readonly provisioning?: ProvisioningCi;
   /** Deploy with `kubectl apply -k` (target `kubernetes`): the GitHub secret feeding each secrets/ file. */
   readonly kubernetes?: { readonly secrets: readonly { readonly file: string; readonly env: string; readonly secret: string }[] };
 }
@@ -268,7 +272,7 @@ export function ciView(model: DeploymentModel): CiView {
     uses,
     tools: CI_TOOL_IMAGES,
     project: model.project.name,
-    deployPath: `/srv/${model.project.name}`,
+    deployPath: deployPath(model),
     staging: model.answers.environments.includes('staging'),
     production: model.answers.environments.includes('production'),
     registry: { host: model.project.registry, ghcr: model.project.registry === 'ghcr.io' },
@@ -293,6 +297,7 @@ export function ciView(model: DeploymentModel): CiView {
     tagPatterns: TAG_PATTERNS,
     compose: model.answers.targets.includes('compose'),
     ...(e2eView(model) ? { e2e: e2eView(model)! } : {}),
+    ...(provisioningCi(model) ? { provisioning: provisioningCi(model) } : {}),
     // nginx resolves upstream names once; recreated containers get new addresses.
     ...(model.composeServices.some((svc) => svc.name === 'nginx') ? { edgeReload: `-p ${EDGE_PATHS.prefix} -c ${EDGE_PATHS.conf}` } : {}),
     ...(model.answers.targets.includes('kubernetes')

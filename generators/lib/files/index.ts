@@ -11,10 +11,11 @@ import { docsFiles } from './docs.js';
 import { kubernetesFiles } from './kubernetes.js';
 import { monitoringFiles } from './monitoring.js';
 import { nginxFiles } from './nginx.js';
+import { provisioningFiles } from './provisioning.js';
 import type { FileSpec, Manifest } from './types.js';
 
 /** One manifest per concern. A new concern (kubernetes, ...) registers here. */
-export const MANIFESTS: readonly Manifest[] = [baseFiles, dockerFiles, composeFiles, nginxFiles, ciFiles, backupFiles, monitoringFiles, kubernetesFiles, docsFiles];
+export const MANIFESTS: readonly Manifest[] = [baseFiles, dockerFiles, composeFiles, nginxFiles, ciFiles, backupFiles, monitoringFiles, kubernetesFiles, provisioningFiles, docsFiles];
 
 export function fileSpecs(model: DeploymentModel): FileSpec[] {
   const specs = MANIFESTS.flatMap((manifest) => manifest(model));

@@ -9,3 +9,6 @@ export function ciContribution(model: DeploymentModel): Contribution {
     gitignore: ['/.deploy/', '/.e2e/'],
   };
 }
+
+/** Deployment directory on a Docker host: the deploy scripts, the workflows and the provisioning agree on it. */
+export const deployPath = (model: DeploymentModel): string => `/srv/${model.project.name}`;
