@@ -8,6 +8,7 @@ import type { Answers } from '../options.js';
 import { resourcesFor, type SizeClass } from '../sizing.js';
 import { APP_GID, IMAGES } from '../versions.js';
 import { ENV_FROM_FILES } from './app-services.js';
+import { TEMPORAL_DATABASES } from './backup.js';
 import { infraCheck } from './health.js';
 import { DB_NAME, DB_USER, QUEUES, TEMPORAL_NAMESPACE } from './wiring.js';
 
@@ -22,9 +23,6 @@ export interface Infra {
 
 const volume = (name: string, target: string): Mount => ({ type: 'volume', source: name, target, readOnly: false });
 const config = (source: string, target: string): Mount => ({ type: 'bind', source, target, readOnly: true });
-
-/** Temporal's two databases (the server's DBNAME and VISIBILITY_DBNAME, and what the backup set dumps). */
-export const TEMPORAL_DATABASES = ['temporal', 'temporal_visibility'] as const;
 
 /** The one-shot Temporal jobs: schema before the server, namespace after it. */
 export const TEMPORAL_JOBS = { schema: 'temporal-schema', namespace: 'temporal-namespace' } as const;
