@@ -241,7 +241,9 @@ describe('monitoring stack (issue #6)', function () {
         }
         for (const ext of otel.service.extensions as string[]) assert.ok(otel.extensions[ext] !== undefined, `extension ${ext}`);
         assert.equal(otel.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317');
-        assert.equal(otel.exporters['otlp/tempo'].endpoint, 'tempo:4317');
+        // The collector's name for the OTLP/gRPC exporter since v0.144.0 (`otlp` is a deprecated alias: open-telemetry/opentelemetry-collector#14403).
+        assert.equal(otel.exporters['otlp_grpc/tempo'].endpoint, 'tempo:4317');
+        assert.ok(!Object.keys(otel.exporters).some((name) => /^otlp(\/|$)/.test(name)));
         // Current collectors configure their own metrics through readers (the old `address` key is gone).
         assert.equal(otel.service.telemetry.metrics.address, undefined);
         assert.equal(otel.service.telemetry.metrics.readers[0].pull.exporter.prometheus.port, 8888);

