@@ -41,11 +41,14 @@ REQUIRED=(
   python3-pip
   python3-setuptools
   python3-wheel
+  # Native addon rehearsal: node-gyp builds bcrypt from source against the images' Node.js headers.
+  g++
+  make
 )
 OPTIONAL=(age)             # installed when the archive has it
 SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter)
 COMMANDS=(nginx psql redis-server redis-cli shellcheck promtool amtool docker-compose
-  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tar)
+  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tar g++ make)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 

@@ -188,7 +188,8 @@ export function buildInfra(answers: Answers): Infra {
         // Three migrations run CREATE INDEX CONCURRENTLY (backend/src/database/migrations/V1692786381__unique-activity-index.sql:1
         // and two more). Flyway then runs them outside a transaction while its own transactional advisory lock
         // keeps one open, and the index build waits for it forever (flyway/flyway#3497, #3682, reproduced up to
-        // 10.x): a session-level lock avoids that.
+        // 10.x; the lock is still transactional by default in 13.0.0, PostgreSQLConfigurationExtension.java:31-34):
+        // a session-level lock avoids that.
         '-postgresql.transactional.lock=false',
         'migrate',
       ],
