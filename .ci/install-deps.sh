@@ -53,12 +53,14 @@ REQUIRED=(
   ansible-core             # ansible-playbook, ansible-inventory (2.14 in Debian 12)
   ansible-lint             # production profile on the generated roles (pulls yamllint)
   cloud-init               # `cloud-init schema` on the generated user-data
+  # Native addon rehearsal: node-gyp builds bcrypt from source against the images' Node.js headers.
+  g++
 )
 OPTIONAL=(age)             # installed when the archive has it
 SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter
   cloud-init cloud-init-local cloud-config cloud-final)
 COMMANDS=(nginx psql redis-server redis-cli shellcheck promtool amtool docker-compose
-  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tar tmux make runuser
+  testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tar tmux make g++ runuser
   debootstrap systemd-nspawn nsenter unshare socat busybox ssh ssh-keygen
   ansible-playbook ansible-inventory ansible-lint yamllint cloud-init)
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { RawAnswers } from '../generators/lib/answers.js';
-import { CI_ACTIONS } from '../generators/lib/ci-actions.js';
+import { CI_ACTIONS, TRIVY_VERSION } from '../generators/lib/ci-actions.js';
 import { ciFiles, ciView, type CiView } from '../generators/lib/files/ci.js';
 import type { DeploymentModel } from '../generators/lib/model.js';
 import { render } from '../generators/lib/render.js';
@@ -294,17 +294,59 @@ describe('ci: generated GitHub Actions workflows', function () {
         assert.match(runs, /-f compose\.yaml -f compose\.override\.yaml config --quiet/);
         assert.equal(/-f compose\.monitoring\.yaml -f compose\.tracing\.yaml config --quiet/.test(runs), r.model.answers.monitoring);
         const nginx = r.model.composeServices.some((s) => s.name === 'nginx');
-        assert.equal(/--entrypoint nginx[\s\S]* -t -p /.test(runs), nginx, 'nginx -t when the edge exists');
-        assert.equal(/monitoring-check|promtool/.test(runs), r.model.answers.monitoring, 'promtool when monitoring exists');
+        assert.equal(/compose\.tools\.yaml run --rm -T -v "\$\{tls\}:[^"]+:ro" nginx-check/.test(runs), nginx, 'nginx -t when the edge exists');
+        assert.equal(/make monitoring-check/.test(runs), r.model.answers.monitoring, 'promtool, amtool and alloy validate when monitoring exists');
+        // Every linter container comes from compose.tools.yaml (Dependabot-watched), none from a literal image in the workflow.
+        assert.doesNotMatch(runs, /docker run /);
+        const tools = parseYaml(text('compose.tools.yaml')) as { services: Record<string, Yaml> };
+        for (const tool of ['hadolint', 'shellcheck', 'actionlint']) assert.ok(runs.includes(`compose.tools.yaml run --rm -T ${tool}`), tool);
+        if (nginx) {
+          const check = tools.services['nginx-check']!;
+          assert.deepEqual(check.entrypoint, ['nginx']);
+          assert.deepEqual((check.command as string[]).slice(0, 1), ['-t']);
+          assert.equal(check.network_mode, 'none');
+        }
+        assert.equal('alloy-validate' in tools.services, r.model.answers.monitoring);
+        if (r.model.answers.monitoring) {
+          assert.deepEqual(tools.services['alloy-validate']!.command, ['validate', '/etc/alloy/config.alloy']);
+          assert.equal(tools.services['alloy-validate']!.image, r.model.composeServices.find((svc) => svc.name === 'alloy')!.image);
+        }
       });
 
-      it('test the built services with PostgreSQL and Redis service containers and caching', function () {
-        const test = jobsOf(docs.get('.github/workflows/ci.yml')!).test as Job & { services: Record<string, Yaml>; strategy: { matrix: { target: Yaml[] } } };
-        for (const svc of ['postgres', 'redis']) assert.match(String(test.services[svc].options), /--health-cmd/, `${svc} health options`);
+      it('test the built services on the images\' Node.js and pnpm (pnpm from npm, no pnpm action), with a cached store and PostgreSQL and Redis from compose.tools.yaml', function () {
+        const test = jobsOf(docs.get('.github/workflows/ci.yml')!).test as Job & { services?: unknown; strategy: { matrix: { target: Yaml[] } } };
+        assert.equal(test.services, undefined, 'no job service containers: their images would escape Dependabot');
         const covered = test.strategy.matrix.target.flatMap((t) => String(t.services).split(', '));
         assert.deepEqual(covered.sort(), r.model.services.filter((s) => s.dockerfile).map((s) => s.name).sort());
         const steps = test.steps ?? [];
-        assert.ok(steps.some((s) => (s.with as Yaml | undefined)?.cache === 'pnpm'), 'pnpm store cached');
+        assert.ok(!steps.some((s) => String(s.uses ?? '').startsWith('pnpm/action-setup')));
+        const node = steps.find((s) => String(s.uses ?? '').startsWith('actions/setup-node'))!.with as Yaml;
+        assert.equal(node['node-version'], r.view.nodeVersion);
+        assert.match(r.view.nodeVersion, /^24\./);
+        const pnpm = steps.find((s) => /npm install --global "pnpm@\$\{PNPM_VERSION\}"/.test(String(s.run ?? '')))!;
+        assert.equal((pnpm.env as Yaml).PNPM_VERSION, r.view.pnpmVersion);
+        const cache = steps.find((s) => String(s.uses ?? '').startsWith('actions/cache'))!.with as Yaml;
+        assert.match(String(cache.path), /steps\.pnpm-store\.outputs\.dir/);
+        assert.match(String(cache.key), /hashFiles\('gitmesh\/\*\*\/pnpm-lock\.yaml'\)/);
+        const start = steps.find((s) => /compose\.tools\.yaml up --detach --wait/.test(String(s.run ?? '')));
+        const hasBackend = r.model.services.some((svc) => svc.dockerfile && svc.workspace === 'backend');
+        if (hasBackend) {
+          assert.ok(start, 'PostgreSQL and Redis are started for the backend tests');
+          assert.equal(start.if, "matrix.target.check == 'jest'");
+          const tools = parseYaml(text('compose.tools.yaml')) as { services: Record<string, Yaml> };
+          assert.equal(tools.services['test-postgres']!.image, r.model.images.postgres);
+          assert.equal(tools.services['test-redis']!.image, r.model.images.redis);
+          for (const svc of ['test-postgres', 'test-redis']) assert.ok((tools.services[svc]!.healthcheck as Yaml).test, `${svc} health`);
+        }
+      });
+
+      it('pin the Trivy binary the scan installs', function () {
+        const build = jobsOf(docs.get('.github/workflows/ci.yml')!).build!;
+        const trivy = (build.steps ?? []).filter((s) => String(s.uses ?? '').startsWith('aquasecurity/trivy-action'));
+        assert.equal(trivy.length, 2);
+        assert.equal((trivy[0]!.with as Yaml).version, TRIVY_VERSION);
+        // The second step reuses the binary the first installed.
+        assert.equal((trivy[1]!.with as Yaml)['skip-setup-trivy'], true);
       });
 
       it('build with Buildx cache, SBOM, provenance and a failing Trivy gate; push only from main and tags', function () {
@@ -340,12 +382,17 @@ describe('ci: generated GitHub Actions workflows', function () {
         }
       });
 
-      it('configure Dependabot for actions, every Dockerfile, compose and the submodule', function () {
+      it('configure Dependabot for actions, every Dockerfile, every compose file and the submodule (weekly, grouped)', function () {
         const dep = parseYaml(text('.github/dependabot.yml')) as { updates: Yaml[] };
         const eco = new Map(dep.updates.map((u) => [u['package-ecosystem'], u]));
         for (const e of ['github-actions', 'docker', 'docker-compose', 'gitsubmodule']) assert.ok(eco.has(e), e);
         const dirs = eco.get('docker')!.directories as string[];
         for (const img of r.model.builtImages) assert.ok(dirs.includes(`/${img.dockerfile.replace(/\/Dockerfile$/, '')}`), img.dockerfile);
+        assert.deepEqual(eco.get('docker-compose')!.directories, ['/']);
+        for (const u of dep.updates) {
+          assert.equal((u.schedule as Yaml).interval, 'weekly');
+          assert.ok(u.groups, `${String(u['package-ecosystem'])} is grouped`);
+        }
       });
     });
   }

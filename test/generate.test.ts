@@ -60,6 +60,10 @@ export async function validateRepo(dir: string): Promise<string[]> {
   }
   problems.push(...(await dockerComposeConfigErrors(dir, ['compose.yaml'])).map((p) => `docker-compose config compose.yaml: ${p}`));
   problems.push(...(await dockerComposeConfigErrors(dir, present)).map((p) => `docker-compose config ${present.join('+')}: ${p}`));
+  // The tool containers CI runs (a file of its own: not a stack, never merged with the others).
+  const tools = parseCompose(await readFile(join(dir, 'compose.tools.yaml'), 'utf8'));
+  problems.push(...composeSchemaErrors(tools).map((p) => `compose.tools.yaml: schema: ${p}`));
+  problems.push(...(await dockerComposeConfigErrors(dir, ['compose.tools.yaml'])).map((p) => `docker-compose config compose.tools.yaml: ${p}`));
   for (const name of await readdir(join(dir, 'docker'))) {
     const path = `docker/${name}/Dockerfile`;
     let text: string;

@@ -14,6 +14,7 @@ import { BACKUP_METRICS, BACKUP_METRICS_VOLUME } from '../generators/lib/prepare
 import { EDGE_ACCESS_LOG_FIELDS, EDGE_STUB_STATUS } from '../generators/lib/prepare/edge.js';
 import { backupMaxAgeHours, runbookAnchor } from '../generators/lib/prepare/monitoring-alerts.js';
 import { IMAGES } from '../generators/lib/versions.js';
+import { alloyProblems, literal, parseAlloy } from './support/alloy.js';
 import { generate, type Generated } from './support/generate.js';
 import { composeRuleProblems, parseCompose } from './support/rules.js';
 import { amtoolCheckConfig, dockerComposeConfigErrors, promtoolCheckConfig, promtoolCheckRules, promtoolTestRules, shellcheckErrors } from './support/validators.js';
@@ -30,7 +31,7 @@ const MATRIX: Record<string, RawAnswers> = {
 
 /** The monitoring stack's compose services and the images they may use. */
 const MONITORING_IMAGES = new Set<string>([
-  IMAGES.prometheus, IMAGES.alertmanager, IMAGES.grafana, IMAGES.loki, IMAGES.promtail, IMAGES.tempo, IMAGES.otelCollector,
+  IMAGES.prometheus, IMAGES.alertmanager, IMAGES.grafana, IMAGES.loki, IMAGES.alloy, IMAGES.tempo, IMAGES.otelCollector,
   IMAGES.nodeExporter, IMAGES.cadvisor, IMAGES.blackboxExporter, IMAGES.postgresExporter, IMAGES.redisExporter,
   IMAGES.opensearchExporter, IMAGES.nginxExporter, IMAGES.dockerSocketProxy, IMAGES.dockerCli,
 ]);
@@ -38,7 +39,7 @@ const MONITORING_IMAGES = new Set<string>([
 /**
  * The health-check program each image really contains (read from the images' Dockerfiles):
  * busybox-based prom/quay images and alpine images ship `wget`; Loki is distroless:debug with busybox
- * in /busybox; Promtail is Ubuntu (bash, no wget); the collector and nginx exporter are scratch images
+ * in /busybox; Alloy is Ubuntu (bash, no wget); the collector and nginx exporter are scratch images
  * holding only their binary; the docker CLI image is alpine (sh, find).
  */
 const HEALTH_PROGRAM: Record<string, string> = {
@@ -46,7 +47,7 @@ const HEALTH_PROGRAM: Record<string, string> = {
   [IMAGES.alertmanager]: 'wget',
   [IMAGES.grafana]: 'wget',
   [IMAGES.loki]: '/busybox/wget',
-  [IMAGES.promtail]: 'bash',
+  [IMAGES.alloy]: 'bash',
   [IMAGES.tempo]: 'wget',
   [IMAGES.otelCollector]: '/otelcol-contrib',
   [IMAGES.nodeExporter]: 'wget',
@@ -134,7 +135,7 @@ describe('monitoring stack (issue #6)', function () {
         const { model } = g();
         const prom = parse(await g().read('config/prometheus/prometheus.yml')) as Doc;
         const jobs = new Map((prom.scrape_configs as Doc[]).map((job) => [job.job_name as string, job]));
-        for (const job of ['node', 'cadvisor', 'blackbox', 'blackbox-https', 'otel-collector', 'loki', 'promtail']) assert.ok(jobs.has(job), job);
+        for (const job of ['node', 'cadvisor', 'blackbox', 'blackbox-https', 'otel-collector', 'loki', 'alloy']) assert.ok(jobs.has(job), job);
         assert.equal(jobs.has('postgres'), model.data.postgres);
         assert.equal(jobs.has('redis'), model.data.redis);
         assert.equal(jobs.has('opensearch'), model.data.opensearch !== 'none');
@@ -189,7 +190,7 @@ describe('monitoring stack (issue #6)', function () {
         assert.deepEqual(await promtoolCheckRules([file]), []);
       });
 
-      it('Loki, Promtail, OTel Collector and Tempo configs parse and carry the keys their pinned versions need', async function () {
+      it('Loki, Alloy, OTel Collector and Tempo configs parse and carry the keys their pinned versions need', async function () {
         const { model } = g();
         const loki = parse(await g().read('config/loki/loki.yaml')) as Doc;
         assert.equal(loki.auth_enabled, false);
@@ -201,22 +202,36 @@ describe('monitoring stack (issue #6)', function () {
         assert.equal(loki.compactor.delete_request_store, 'filesystem');
         assert.match(loki.limits_config.retention_period, /^\d+h$/);
 
-        const promtail = parse(await g().read('config/promtail/promtail.yaml')) as Doc;
-        assert.ok(promtail.positions.filename.startsWith('/var/lib/promtail/'));
-        assert.equal(promtail.clients[0].url, 'http://loki:3100/loki/api/v1/push');
-        const job = promtail.scrape_configs[0] as Doc;
-        assert.equal(job.docker_sd_configs[0].host, 'tcp://docker-socket-proxy:2375');
-        assert.ok((job.relabel_configs as Doc[]).some((r) => r.target_label === 'service' && r.source_labels[0] === '__meta_docker_container_label_com_docker_compose_service'));
+        // Alloy: checked against its documented component schema here (no Alloy binary in Debian or npm);
+        // the generated CI runs `alloy validate` in the pinned image (make monitoring-check).
+        const alloyText = await g().read('config/alloy/config.alloy');
+        assert.deepEqual(alloyProblems(alloyText), []);
+        const blocks = parseAlloy(alloyText);
+        const byId = new Map(blocks.map((b) => [b.label ? `${b.name}.${b.label}` : b.name, b]));
+        assert.equal(literal(byId.get('discovery.docker.containers')!.attributes.get('host')), 'tcp://docker-socket-proxy:2375');
+        // The labels Promtail set, from the same Docker metadata.
+        const rules = byId.get('discovery.relabel.containers')!.blocks.map((r) => [literal(r.attributes.get('source_labels')), literal(r.attributes.get('target_label'))]);
+        assert.deepEqual(rules, [
+          [['__meta_docker_container_label_com_docker_compose_service'], 'service'],
+          [['__meta_docker_container_label_com_docker_compose_project'], 'project'],
+          [['__meta_docker_container_name'], 'container'],
+          [['__meta_docker_container_log_stream'], 'stream'],
+        ]);
+        const write = byId.get('loki.write.loki')!.blocks.find((b) => b.name === 'endpoint')!;
+        assert.equal(literal(write.attributes.get('url')), 'http://loki:3100/loki/api/v1/push');
         const hasEdge = model.composeServices.some((svc) => svc.name === EDGE_STUB_STATUS.service);
-        const match = (job.pipeline_stages as Doc[]).find((s) => s.match)?.match as Doc | undefined;
-        assert.equal(Boolean(match), hasEdge);
-        if (match) {
-          assert.equal(match.selector, `{service="${EDGE_STUB_STATUS.service}"}`);
-          const json = (match.stages as Doc[]).find((s) => s.json)!.json.expressions as Doc;
+        const process = byId.get('loki.process.edge');
+        assert.equal(Boolean(process), hasEdge);
+        if (process) {
+          const match = process.blocks.find((b) => b.name === 'stage.match')!;
+          assert.equal(literal(match.attributes.get('selector')), `{service="${EDGE_STUB_STATUS.service}"}`);
+          const json = literal(match.blocks.find((b) => b.name === 'stage.json')!.attributes.get('expressions')) as Record<string, string>;
           assert.deepEqual(Object.values(json).sort(), Object.values(EDGE_ACCESS_LOG_FIELDS).sort());
-          const metrics = (match.stages as Doc[]).find((s) => s.metrics)!.metrics as Doc;
-          assert.equal(metrics.nginx_http_requests_total.type, 'Counter');
-          assert.equal(metrics.nginx_http_request_duration_seconds.type, 'Histogram');
+          const metrics = match.blocks.find((b) => b.name === 'stage.metrics')!.blocks;
+          // Promtail's metric names (its default prefix), which the edge alerts and dashboard query.
+          const names = metrics.map((m) => `${String(literal(m.attributes.get('prefix')))}${String(literal(m.attributes.get('name')))}`);
+          assert.deepEqual(names, ['promtail_custom_nginx_http_requests_total', 'promtail_custom_nginx_http_request_duration_seconds']);
+          assert.deepEqual(metrics.map((m) => m.name), ['metric.counter', 'metric.histogram']);
         }
 
         const otel = parse(await g().read('config/otel-collector/config.yaml')) as Doc;
@@ -226,7 +241,9 @@ describe('monitoring stack (issue #6)', function () {
         }
         for (const ext of otel.service.extensions as string[]) assert.ok(otel.extensions[ext] !== undefined, `extension ${ext}`);
         assert.equal(otel.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317');
-        assert.equal(otel.exporters['otlp/tempo'].endpoint, 'tempo:4317');
+        // The collector's name for the OTLP/gRPC exporter since v0.144.0 (`otlp` is a deprecated alias: open-telemetry/opentelemetry-collector#14403).
+        assert.equal(otel.exporters['otlp_grpc/tempo'].endpoint, 'tempo:4317');
+        assert.ok(!Object.keys(otel.exporters).some((name) => /^otlp(\/|$)/.test(name)));
         // Current collectors configure their own metrics through readers (the old `address` key is gone).
         assert.equal(otel.service.telemetry.metrics.address, undefined);
         assert.equal(otel.service.telemetry.metrics.readers[0].pull.exporter.prometheus.port, 8888);
@@ -295,7 +312,7 @@ describe('monitoring stack (issue #6)', function () {
     assert.equal(backupMaxAgeHours('0 3 * * 0'), 192);
   });
 
-  it('the edge access log has every field Promtail parses, and stub_status is where the exporter reads it', async function () {
+  it('the edge access log has every field Alloy parses, and stub_status is where the exporter reads it', async function () {
     const g = generated.get('defaults')!;
     const nginx = await g.read('config/nginx/nginx.conf');
     const format = /log_format\s+\S+\s+escape=json\s+'([^;]+)';/.exec(nginx);
@@ -322,7 +339,7 @@ describe('monitoring stack (issue #6)', function () {
 
   it('monitoring off produces none of the monitoring files, services, secrets or targets', async function () {
     const g = await generate({ monitoring: false });
-    for (const path of ['compose.monitoring.yaml', 'compose.tracing.yaml', 'config/prometheus', 'config/alertmanager', 'config/grafana', 'config/loki', 'config/promtail', 'config/otel-collector', 'config/tempo', 'docs/monitoring.md', 'docs/runbooks.md']) {
+    for (const path of ['compose.monitoring.yaml', 'compose.tracing.yaml', 'config/prometheus', 'config/alertmanager', 'config/grafana', 'config/loki', 'config/alloy', 'config/otel-collector', 'config/tempo', 'docs/monitoring.md', 'docs/runbooks.md']) {
       assert.equal(await exists(join(g.dir, path)), false, `${path} exists with monitoring off`);
     }
     assert.equal(g.model.composeServices.filter((svc) => svc.file === 'monitoring').length, 0);
@@ -331,4 +348,29 @@ describe('monitoring stack (issue #6)', function () {
     assert.ok(!g.model.envExample.some(([name]) => name.startsWith('OTEL_')));
     assert.ok(!g.model.networks.some((n) => n.name === 'monitoring'));
   });
+});
+
+describe('the Alloy config checker (documented schema; `alloy validate` runs in the generated CI, not here)', function () {
+  let good = '';
+  before(async function () {
+    good = await (await generate({})).read('config/alloy/config.alloy');
+    assert.deepEqual(alloyProblems(good), []);
+  });
+  const broken: [string, (t: string) => string, RegExp][] = [
+    ['a syntax error', (t) => t.replace('loki.write "loki" {', 'loki.write "loki" '), /^syntax:/],
+    ['an unknown argument', (t) => t.replace('refresh_interval = "15s"\n}', 'refresh_interval = "15s"\n  positions = "/x"\n}'), /unknown argument "positions"/],
+    ['a missing required argument', (t) => t.replace(/\n\s*url = "http:\/\/loki:3100\/loki\/api\/v1\/push"/, ''), /missing required argument "url"/],
+    ['an unknown stage', (t) => t.replace('stage.label_drop {', 'stage.labeldrop {'), /unknown block "stage.labeldrop"/],
+    ['a reference to a component that does not exist', (t) => t.replace('discovery.relabel.containers.rules', 'discovery.relabel.other.rules'), /no component discovery\.relabel\.other/],
+    ['a reference to an export of the wrong type', (t) => t.replace('relabel_rules    = discovery.relabel.containers.rules', 'relabel_rules    = discovery.relabel.containers.output'), /is targets, not rules/],
+    ['a component name conflict', (t) => `${t}\nloki.write "loki" {\n  endpoint {\n    url = "http://x"\n  }\n}\n`, /declared twice/],
+    ['a wrongly typed value', (t) => t.replace('match_all   = true', 'match_all   = "yes"'), /expected true or false/],
+  ];
+  for (const [what, change, expected] of broken) {
+    it(`rejects ${what}`, function () {
+      const text = change(good);
+      assert.notEqual(text, good, 'the mutation did not apply');
+      assert.match(alloyProblems(text).join('\n'), expected);
+    });
+  }
 });

@@ -76,6 +76,12 @@ export interface CatalogEntry {
   readonly requires: readonly string[];
   /** Python: directories requirements.txt installs editable (`-e ./<dir>`). */
   readonly localPackages?: readonly string[];
+  /**
+   * The service installs @temporalio/worker, whose native @temporalio/core-bridge ships prebuilt binaries for
+   * glibc only: its image must be glibc-based (Debian), not Alpine (musl). The line that brings it in.
+   * test/rehearsal-native.test.ts derives this set from the pinned lockfiles and checks it.
+   */
+  readonly temporalWorker?: Evidence;
   readonly evidence: readonly Evidence[];
 }
 
@@ -154,6 +160,9 @@ const appWorker = (
     evidence: [at(appPkg(dir), startLine, `SERVICE=${name} TS_NODE_TRANSPILE_ONLY=true`), ...needs.map(([, evidence]) => evidence), ...(rest.evidence ?? [])],
   };
 };
+
+/** The worker archetype starts a Temporal worker (@temporalio/worker) for every service built on it. */
+const ARCHETYPE_WORKER = at('services/archetypes/worker/src/index.ts', 3, "from '@temporalio/worker'");
 
 /** The worker archetype refuses to start without these (services/archetypes/worker/src/index.ts:11-27). */
 const WORKER_ARCHETYPE = ['TEMPORAL_TASKQUEUE'];
@@ -333,13 +342,14 @@ export const CATALOG: readonly CatalogEntry[] = [
     ['postgres', at(appMain('automations_worker'), 19, 'enabled: true')],
     ['redis', at(appMain('automations_worker'), 13, 'enabled: true')],
     ['temporal', at('services/archetypes/worker/src/index.ts', 13, "'TEMPORAL_SERVER_URL'")],
-  ], { taskQueue: 'automations', links: ['API_FRONTEND_URL'], requires: WORKER_ARCHETYPE, evidence: [at(appPkg('automations_worker'), 11, 'TEMPORAL_TASKQUEUE=automations'), at(appMain('automations_worker'), 25, 'process.env.API_FRONTEND_URL')] }),
+  ], { taskQueue: 'automations', links: ['API_FRONTEND_URL'], requires: WORKER_ARCHETYPE, temporalWorker: ARCHETYPE_WORKER, evidence: [at(appPkg('automations_worker'), 11, 'TEMPORAL_TASKQUEUE=automations'), at(appMain('automations_worker'), 25, 'process.env.API_FRONTEND_URL')] }),
   appWorker('emails-worker', 'emails_worker', 12, 'Sends digest and weekly analytics emails (Temporal task queue "emails"; needs Brevo, Cube.js and Signals settings)', [
     ['postgres', at(appMain('emails_worker'), 35, 'enabled: true')],
     ['temporal', at(appMain('emails_worker'), 26, 'enabled: true')],
   ], {
     standard: false,
     taskQueue: 'emails',
+    temporalWorker: ARCHETYPE_WORKER,
     links: ['API_FRONTEND_URL'],
     features: {
       email: ['BREVO_API_KEY', 'BREVO_TEMPLATE_SIGNALS_DIGEST', 'BREVO_TEMPLATE_WEEKLY_ANALYTICS', 'BREVO_NAME_FROM', 'BREVO_EMAIL_FROM'],
@@ -356,7 +366,8 @@ export const CATALOG: readonly CatalogEntry[] = [
     ['redis', at(appMain('signal_enrichment_worker'), 21, 'getRedisClient(REDIS_CONFIG()')],
     ['opensearch', at(appConf('signal_enrichment_worker'), 104, "config.get<IOpenSearchConfig>('opensearch')")],
     ['sqs', at(appMain('signal_enrichment_worker'), 19, 'getSqsClient(SQS_CONFIG())')],
-  ], { standard: false }),
+    // Its TemporalWorkerService (src/service/temporalWorkerService.ts:2) imports @temporalio/worker.
+  ], { standard: false, temporalWorker: at(appPkg('signal_enrichment_worker'), 42, '"@temporalio/worker": "~1.8.6"') }),
   {
     name: 'python-worker',
     description: 'Python worker: members score (SQS_PYTHON_WORKER_QUEUE)',

@@ -5,29 +5,51 @@
  * trailing `# vX.Y.Z` comment, which is the format Dependabot reads and rewrites when it proposes a bump
  * in the generated repo. Bump a pin here to change what newly generated repos get.
  *
- * Each SHA below was checked against several independent public workflows and runner logs
- * ("Download action repository '<action>@<tag>' (SHA:<sha>)") that resolve the same tag to the same commit.
+ * Every action runs on the node24 runtime (GitHub forced JavaScript actions onto Node 24 on 2026-06-02 and
+ * removed Node 20 from its runners on 2026-09-16: github.blog changelog 2025-09-19). Each SHA was confirmed
+ * against its tag in a snapshot of the action's own repository: `git rev-list -n1 <tag>` (annotated tags
+ * peeled to their commit) and `git show <tag>:action.yml` for `runs.using`; `confirmed` records the snapshot.
+ * pnpm/action-setup is not used: no snapshot of its repository confirmed a SHA for a node24 release, so the
+ * test job installs the pinned pnpm with npm from the Node.js it just set up.
  */
+
+import type { Pin } from './versions.js';
 
 export interface PinnedAction {
   /** `owner/repo` or `owner/repo/path`. */
   readonly uses: string;
   readonly sha: string;
   readonly version: string;
+  /** Where the SHA ↔ tag pairing was confirmed, and the action's runtime there. */
+  readonly confirmed: string;
 }
 
+const MIRROR = (snapshot: string, using: string): string => `repository snapshot of ${snapshot}: git rev-list -n1 <tag>; runs.using ${using}`;
+
 export const CI_ACTIONS = {
-  checkout: { uses: 'actions/checkout', sha: '11bd71901bbe5b1630ceea73d27597364c9af683', version: 'v4.2.2' },
-  setupNode: { uses: 'actions/setup-node', sha: '49933ea5288caeca8642d1e84afbd3f7d6820020', version: 'v4.4.0' },
-  setupPython: { uses: 'actions/setup-python', sha: 'a26af69be951a213d495a4c3e4e4022e16d87065', version: 'v5.6.0' },
-  pnpm: { uses: 'pnpm/action-setup', sha: 'a7487c7e89a18df4991f7f222e4898a00d66ddda', version: 'v4.1.0' },
-  setupBuildx: { uses: 'docker/setup-buildx-action', sha: 'e468171a9de216ec08956ac3ada2f0791b6bd435', version: 'v3.11.1' },
-  login: { uses: 'docker/login-action', sha: '74a5d142397b4f367a81961eba4e8cd7edddf772', version: 'v3.4.0' },
-  metadata: { uses: 'docker/metadata-action', sha: '902fa8ec7d6ecbf8d84d538b9b233a880e428804', version: 'v5.7.0' },
-  buildPush: { uses: 'docker/build-push-action', sha: '263435318d21b8e681c14492fe198d362a7d2c83', version: 'v6.18.0' },
-  trivy: { uses: 'aquasecurity/trivy-action', sha: 'ed142fd0673e97e23eac54620cfb913e5ce36c25', version: 'v0.36.0' },
-  uploadSarif: { uses: 'github/codeql-action/upload-sarif', sha: '5d4e8d1aca955e8d8589aabd499c5cae939e33c7', version: 'v4.31.9' },
+  checkout: { uses: 'actions/checkout', sha: '3d3c42e5aac5ba805825da76410c181273ba90b1', version: 'v7.0.1', confirmed: MIRROR('2026-07-20', 'node24') },
+  setupNode: { uses: 'actions/setup-node', sha: '820762786026740c76f36085b0efc47a31fe5020', version: 'v7.0.0', confirmed: MIRROR('2026-08-18', 'node24') },
+  setupPython: { uses: 'actions/setup-python', sha: '5fda3b95a4ea91299a34e894583c3862153e4b97', version: 'v7.0.0', confirmed: MIRROR('2026-07-19', 'node24') },
+  cache: { uses: 'actions/cache', sha: '27d5ce7f107fe9357f9df03efb73ab90386fccae', version: 'v5.0.5', confirmed: MIRROR('2026-04-13', 'node24') },
+  setupBuildx: { uses: 'docker/setup-buildx-action', sha: '37fe631027851001ddb9b187196cc803df7f5f0e', version: 'v4.3.0', confirmed: MIRROR('2026-08-17', 'node24') },
+  // v4.2.0 exists (2026-06), but no snapshot holds its SHA: v4.1.0 is the newest confirmed.
+  login: { uses: 'docker/login-action', sha: '4907a6ddec9925e35a0a9e82d7399ccc52663121', version: 'v4.1.0', confirmed: MIRROR('2026-04-27', 'node24') },
+  metadata: { uses: 'docker/metadata-action', sha: 'dc802804100637a589fabce1cb79ff13a1411302', version: 'v6.2.0', confirmed: MIRROR('2026-07-02', 'node24') },
+  buildPush: { uses: 'docker/build-push-action', sha: '53b7df96c91f9c12dcc8a07bcb9ccacbed38856a', version: 'v7.3.0', confirmed: MIRROR('2026-07-09', 'node24') },
+  // The newest tag (a signed annotated tag), cut after the March 2026 tag hijack; a composite action that
+  // installs Trivy through aquasecurity/setup-trivy pinned by SHA. The Trivy binary is pinned in TRIVY_VERSION.
+  trivy: { uses: 'aquasecurity/trivy-action', sha: 'ed142fd0673e97e23eac54620cfb913e5ce36c25', version: 'v0.36.0', confirmed: MIRROR('2026-06-30', 'composite') },
+  // v4.37.x exists (2026-08), but no snapshot holds its SHA: v4.36.2 is the newest confirmed.
+  uploadSarif: { uses: 'github/codeql-action/upload-sarif', sha: '8aad20d150bbac5944a9f9d289da16a4b0d87c1e', version: 'v4.36.2', confirmed: MIRROR('2026-06-13', 'node24 (upload-sarif/action.yml)') },
 } as const satisfies Record<string, PinnedAction>;
+
+/**
+ * The Trivy binary trivy-action installs (its `version` input; v0.36.0 would default to v0.70.0). v0.72.0 is the
+ * release trivy-action's main branch moved to on 2026-06-30 (commit df678db). Never v0.69.4-v0.69.6: the
+ * malicious releases of the 2026-03-19 attack (GHSA-69fq-xp46-6x23). Dependabot does not bump `with:` inputs:
+ * bump this by hand.
+ */
+export const TRIVY_VERSION = 'v0.72.0';
 
 export type ActionName = keyof typeof CI_ACTIONS;
 
@@ -38,15 +60,40 @@ export function pinned(name: ActionName): string {
 }
 
 /**
- * Linters the lint job runs as containers (no install step, same version on every runner).
- * Exact tags; the upstream projects publish these as immutable release tags.
+ * Linters the lint job runs as containers (no install step, same version on every runner), from
+ * compose.tools.yaml so that Dependabot's docker-compose updates keep them current.
  */
-export const CI_TOOL_IMAGES = {
-  hadolint: 'hadolint/hadolint:v2.12.0',
-  shellcheck: 'koalaman/shellcheck:v0.10.0',
+export const CI_TOOL_PINS = {
+  hadolint: { image: 'hadolint/hadolint:v2.15.1', line: 'hadolint 2.x', eol: null, policy: 'no LTS: only the newest release gets fixes', source: 'hadolint/hadolint tag v2.15.1 (2026-07-31); image tag in public pins' },
+  shellcheck: { image: 'koalaman/shellcheck:v0.11.0', line: 'ShellCheck 0.11', eol: null, policy: 'no LTS: only the newest release gets fixes', source: 'koalaman/shellcheck tag v0.11.0 (2025-08-03); image tag in public pins' },
   /** The image bundles shellcheck, so `run:` scripts are checked too. */
-  actionlint: 'rhysd/actionlint:1.7.7',
+  actionlint: { image: 'rhysd/actionlint:1.7.12', line: 'actionlint 1.7', eol: null, policy: 'no LTS: only the newest release gets fixes', source: 'rhysd/actionlint tag v1.7.12 (2026-03-31); image tag in public pins' },
+} as const satisfies Record<string, Pin>;
+
+export const CI_TOOL_IMAGES = Object.fromEntries(Object.entries(CI_TOOL_PINS).map(([name, pin]) => [name, pin.image])) as { readonly [K in keyof typeof CI_TOOL_PINS]: (typeof CI_TOOL_PINS)[K]['image'] };
+
+/**
+ * The compose file of the tool containers CI and `make monitoring-check` run (linters, promtool, amtool,
+ * `alloy validate`, `nginx -t`, the test job's PostgreSQL and Redis). It sits beside compose.yaml, so
+ * Dependabot's docker-compose ecosystem watches it and bumps a pin shared with compose.yaml in the same PR.
+ */
+export const TOOLS_COMPOSE_FILE = 'compose.tools.yaml';
+
+/** Service names in compose.tools.yaml. */
+export const TOOL = {
+  hadolint: 'hadolint',
+  shellcheck: 'shellcheck',
+  actionlint: 'actionlint',
+  nginx: 'nginx-check',
+  promtool: 'promtool',
+  amtool: 'amtool',
+  alloy: 'alloy-validate',
+  postgres: 'test-postgres',
+  redis: 'test-redis',
 } as const;
+
+/** `docker compose -f compose.tools.yaml run --rm -T <tool>`: stdin passes through, no TTY. */
+export const toolRun = (tool: (typeof TOOL)[keyof typeof TOOL]): string => `docker compose -f ${TOOLS_COMPOSE_FILE} run --rm -T ${tool}`;
 
 /** GitHub-hosted runner image every job uses: a fixed Ubuntu release rather than `ubuntu-latest`. */
 export const CI_RUNNER = 'ubuntu-24.04';

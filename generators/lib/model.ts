@@ -182,6 +182,8 @@ export interface AppService {
   readonly requires: readonly string[];
   /** Python: local packages requirements.txt installs editable, copied before the install. */
   readonly localPackages: readonly string[];
+  /** C library of a Node image: glibc (Debian) when a native addon ships no musl build, else musl (Alpine). */
+  readonly libc: 'musl' | 'glibc';
   readonly compose: ComposeService;
 }
 

@@ -4,6 +4,7 @@
  * detecting its defect fails the suite.
  */
 import { parse } from 'yaml';
+import { ONE_SHOT_JOBS } from '../../generators/lib/prepare/infra.js';
 
 type Doc = Record<string, any>;
 
@@ -42,7 +43,7 @@ export function composeRuleProblems(doc: Doc, options: ComposeRuleOptions = {}):
       if (!res?.[kind]?.cpus || !res?.[kind]?.memory) problems.push(`${where}: no CPU/memory ${kind}`);
     }
     if (!['unless-stopped', 'no'].includes(svc.restart)) problems.push(`${where}: restart must be unless-stopped (or "no" for one-shot jobs)`);
-    if (svc.restart === 'no' && name !== 'migrate') problems.push(`${where}: only one-shot jobs may have restart "no"`);
+    if (svc.restart === 'no' && !ONE_SHOT_JOBS.has(name)) problems.push(`${where}: only one-shot jobs may have restart "no"`);
     const opts = svc.logging?.options ?? {};
     if (!opts['max-size'] || !opts['max-file']) problems.push(`${where}: no log rotation`);
     if (!(svc.security_opt ?? []).includes('no-new-privileges:true')) problems.push(`${where}: no no-new-privileges`);

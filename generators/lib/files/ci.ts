@@ -4,13 +4,14 @@
  * the templates only print the view.
  */
 import { posix } from 'node:path';
-import { CI_ACTIONS, CI_RUNNER, CI_TOOL_IMAGES, pinned, type ActionName } from '../ci-actions.js';
+import { CI_ACTIONS, CI_RUNNER, CI_TOOL_IMAGES, pinned, TOOL, toolRun, TOOLS_COMPOSE_FILE, TRIVY_VERSION, type ActionName } from '../ci-actions.js';
 import type { Evidence } from '../catalog.js';
 import type { AppService, DeploymentModel } from '../model.js';
 import { deployPath } from '../prepare/ci.js';
 import { EDGE_PATHS, edgeView } from '../prepare/edge.js';
+import { kubernetesView } from '../prepare/kubernetes.js';
 import { provisioningCi, type ProvisioningCi } from '../prepare/provisioning.js';
-import { PNPM_VERSION } from '../versions.js';
+import { IMAGES, PNPM_VERSION } from '../versions.js';
 import { productionComposeFiles } from './base.js';
 import { composeFiles } from './compose.js';
 import type { Manifest } from './types.js';
@@ -102,8 +103,16 @@ export interface CiView {
   /** Registry host, and whether the workflow's own GITHUB_TOKEN can push there (ghcr.io: no stored secret). */
   readonly registry: { readonly host: string; readonly ghcr: boolean };
   readonly images: readonly { readonly name: string; readonly repository: string; readonly dockerfile: string; readonly context: string }[];
-  /** Directories holding a Dockerfile, for Dependabot (`/docker/api`, ...). */
+  /** Directories Dependabot's docker ecosystem watches: every Dockerfile's, and Kubernetes manifests with pinned images. */
   readonly dockerfileDirs: readonly string[];
+  /** Directories holding a compose file with pinned images, for Dependabot's docker-compose ecosystem. */
+  readonly composeDirs: readonly string[];
+  /** compose.tools.yaml: the tool containers CI runs. */
+  readonly toolsFile: string;
+  readonly toolServices: readonly ToolService[];
+  /** `docker compose -f compose.tools.yaml run --rm -T <tool>` per tool. */
+  readonly run: Readonly<Record<keyof typeof TOOL, string>>;
+  readonly trivyVersion: string;
   /** Each entry is one `docker compose -f ... config` invocation. */
   readonly composeChecks: readonly (readonly string[])[];
   /** Compose files a host runs (never the development override). */
@@ -112,14 +121,16 @@ export interface CiView {
   readonly syncPaths: readonly string[];
   /** `nginx -t` of the generated edge config in the pinned image, with a throwaway certificate. */
   readonly nginx?: NginxCheck;
-  /** How the lint job validates the monitoring configuration (a Makefile target, or promtool directly). */
-  readonly monitoringCheck?: { readonly make: string } | { readonly image: string; readonly configDir: string; readonly mountTarget: string };
+  /** The Makefile target that validates the monitoring configuration (promtool, amtool, alloy validate). */
+  readonly monitoringCheck?: { readonly make: string };
+  /** compose.tools.yaml service that runs nginx -t. */
+  readonly nginxTool: string;
+  /** compose.tools.yaml services the backend's unit tests need. */
+  readonly testServices: readonly string[];
   readonly tests: readonly TestTarget[];
   readonly pnpmVersion: string;
   readonly nodeVersion: string;
   readonly pythonVersion: string;
-  readonly postgresImage: string;
-  readonly redisImage: string;
   readonly submodule: string;
   readonly migrate: boolean;
   readonly smoke: readonly SmokeCheck[];
@@ -141,6 +152,85 @@ export interface CiView {
 }
 
 const TAG_PATTERNS = ['v[0-9]+.[0-9]+.[0-9]+', 'v[0-9]+.[0-9]+.[0-9]+-*'];
+
+/** One service of compose.tools.yaml. */
+export interface ToolService {
+  readonly name: string;
+  readonly description: string;
+  readonly image: string;
+  readonly entrypoint?: readonly string[];
+  readonly command?: readonly string[];
+  /** `host path (repo-relative) → container path`, read-only. */
+  readonly volumes: readonly (readonly [string, string])[];
+  readonly workingDir?: string;
+  readonly networkNone?: boolean;
+  readonly extraHosts?: readonly string[];
+  readonly tmpfs?: readonly string[];
+  readonly environment?: readonly (readonly [string, string])[];
+  readonly ports?: readonly string[];
+  readonly healthcheck?: readonly string[];
+}
+
+/** The test job's throwaway database and cache, with the stack's own pins (same directory: one Dependabot PR bumps both). */
+const TEST_DB = { user: 'postgres', password: 'postgres', database: 'gitmesh-test' } as const;
+
+/**
+ * compose.tools.yaml: every container CI (and `make monitoring-check`) runs, so that each image pin sits in a file
+ * Dependabot watches. GitHub's workflow parser has no way to update `docker run <image>` or job `services:` images.
+ */
+export function toolServices(model: DeploymentModel): ToolService[] {
+  const tools: ToolService[] = [
+    { name: TOOL.hadolint, description: 'hadolint: lints a Dockerfile read from stdin', image: CI_TOOL_IMAGES.hadolint, entrypoint: ['hadolint'], volumes: [], networkNone: true },
+    { name: TOOL.shellcheck, description: 'ShellCheck: lints the scripts given as arguments (repo mounted read-only at /mnt)', image: CI_TOOL_IMAGES.shellcheck, volumes: [['.', '/mnt']], workingDir: '/mnt', networkNone: true },
+    { name: TOOL.actionlint, description: 'actionlint: lints .github/workflows (bundles shellcheck for run: scripts)', image: CI_TOOL_IMAGES.actionlint, volumes: [['.', '/repo']], workingDir: '/repo', networkNone: true },
+  ];
+  const nginx = nginxCheck(model);
+  if (nginx) {
+    tools.push({
+      name: TOOL.nginx,
+      description: 'nginx -t of the edge configuration in the pinned nginx image (certificate directory mounted by the caller)',
+      image: nginx.image,
+      entrypoint: ['nginx'],
+      command: [...nginx.args],
+      volumes: [[`./${nginx.configDir}`, nginx.mountTarget]],
+      networkNone: true,
+      // Upstream host names are resolved when nginx loads its config: they point at loopback here.
+      extraHosts: nginx.hosts.map((host) => `${host}:127.0.0.1`),
+      tmpfs: ['/tmp'],
+    });
+  }
+  if (model.answers.monitoring) {
+    tools.push(
+      { name: TOOL.promtool, description: 'promtool: checks the Prometheus config, the alert rules and their unit tests', image: IMAGES.prometheus, entrypoint: ['promtool'], volumes: [['./config/prometheus', '/etc/prometheus']], networkNone: true },
+      { name: TOOL.amtool, description: 'amtool: checks the Alertmanager config', image: IMAGES.alertmanager, entrypoint: ['amtool'], volumes: [['./config/alertmanager', '/etc/alertmanager']], networkNone: true },
+      { name: TOOL.alloy, description: 'alloy validate: syntax, components, required and unknown arguments of the log shipping config', image: IMAGES.alloy, entrypoint: ['/bin/alloy'], command: ['validate', '/etc/alloy/config.alloy'], volumes: [['./config/alloy', '/etc/alloy']], networkNone: true },
+    );
+  }
+  if (model.services.some((svc) => svc.dockerfile && svc.workspace === 'backend')) {
+    tools.push(
+      {
+        name: TOOL.postgres,
+        description: "Throwaway PostgreSQL for the backend's unit tests (CI test job)",
+        image: IMAGES.postgres,
+        volumes: [],
+        environment: [['POSTGRES_USER', TEST_DB.user], ['POSTGRES_PASSWORD', TEST_DB.password], ['POSTGRES_DB', TEST_DB.database]],
+        ports: ['127.0.0.1:5432:5432'],
+        tmpfs: ['/var/lib/postgresql/data'],
+        healthcheck: ['CMD', 'pg_isready', '-h', '127.0.0.1', '-U', TEST_DB.user, '-d', TEST_DB.database],
+      },
+      { name: TOOL.redis, description: "Throwaway Redis for the backend's unit tests (CI test job)", image: IMAGES.redis, volumes: [], ports: ['127.0.0.1:6379:6379'], healthcheck: ['CMD', 'redis-cli', '-h', '127.0.0.1', 'ping'] },
+    );
+  }
+  return tools;
+}
+
+/** Directories of Kubernetes manifests that hold a pinned third-party image (Dependabot's docker ecosystem reads them). */
+function pinnedManifestDirs(model: DeploymentModel): string[] {
+  if (!model.answers.targets.includes('kubernetes')) return [];
+  const pins = Object.values(IMAGES);
+  const view = kubernetesView(model);
+  return view.files.filter((file) => pins.some((pin) => JSON.stringify(file.documents).includes(JSON.stringify(pin)))).map((file) => `/${posix.dirname(file.path)}`);
+}
 
 /** `node:20.19.5-alpine3.22` → `20.19.5`: CI tests on the same runtime the images ship. */
 function imageVersion(image: string | undefined, fallback: string): string {
@@ -253,19 +343,12 @@ export function ciView(model: DeploymentModel): CiView {
     ['compose.yaml'],
     ...(composePaths.includes('compose.override.yaml') ? [['compose.yaml', 'compose.override.yaml']] : []),
     ...(monitoring ? [productionComposeFiles(model)] : []),
+    [TOOLS_COMPOSE_FILE],
   ];
   const usesConfig = model.composeServices.some((svc) => svc.mounts.some((m) => m.type === 'bind' && m.source.startsWith('./config/')));
   const nginx = nginxCheck(model);
-  const promSvc = model.answers.monitoring ? model.composeServices.find((svc) => svc.name === 'prometheus') : undefined;
-  const promMount = promSvc ? mountFrom(model, 'prometheus', '/etc/prometheus') : undefined;
-  // The monitoring concern ships a Makefile target that runs promtool (config, rules, rule tests) and amtool.
-  const monitoringCheck = !model.answers.monitoring
-    ? undefined
-    : model.makeTargets.some((t) => t.name === 'monitoring-check')
-      ? { make: 'monitoring-check' }
-      : promSvc && promMount
-        ? { image: promSvc.image, configDir: promMount.source, mountTarget: promMount.target }
-        : undefined;
+  // The monitoring concern ships a Makefile target that runs promtool (config, rules, rule tests), amtool and alloy validate.
+  const monitoringCheck = model.answers.monitoring && model.makeTargets.some((t) => t.name === 'monitoring-check') ? { make: 'monitoring-check' } : undefined;
   const uses = Object.fromEntries(Object.keys(CI_ACTIONS).map((name) => [name, pinned(name as ActionName)])) as Record<ActionName, string>;
   return {
     runner: CI_RUNNER,
@@ -277,18 +360,26 @@ export function ciView(model: DeploymentModel): CiView {
     production: model.answers.environments.includes('production'),
     registry: { host: model.project.registry, ghcr: model.project.registry === 'ghcr.io' },
     images: model.builtImages.map(({ name, repository, dockerfile, context }) => ({ name, repository, dockerfile, context })),
-    dockerfileDirs: [...new Set(model.builtImages.map((img) => `/${img.dockerfile.replace(/\/[^/]+$/, '')}`))].sort(),
+    dockerfileDirs: [...new Set([...model.builtImages.map((img) => `/${img.dockerfile.replace(/\/[^/]+$/, '')}`), ...pinnedManifestDirs(model)])].sort(),
+    // Every compose file (compose.yaml, compose.monitoring.yaml, compose.tools.yaml; compose.tracing.yaml has no
+    // image) is written at the repo root.
+    composeDirs: [...new Set([...composePaths, TOOLS_COMPOSE_FILE].map((path) => `/${posix.dirname(path)}`.replace(/\/\.$/, '/')))].sort(),
+    toolsFile: TOOLS_COMPOSE_FILE,
+    toolServices: toolServices(model),
+    run: Object.fromEntries(Object.entries(TOOL).map(([key, name]) => [key, toolRun(name)])) as Record<keyof typeof TOOL, string>,
+    trivyVersion: TRIVY_VERSION,
+    nginxTool: TOOL.nginx,
+    testServices: [TOOL.postgres, TOOL.redis],
     composeChecks,
     hostComposeFiles,
-    syncPaths: [...hostComposeFiles, ...(usesConfig ? ['config'] : []), 'scripts', 'Makefile'],
+    // compose.tools.yaml: make monitoring-check runs its tool containers on the host too.
+    syncPaths: [...hostComposeFiles, TOOLS_COMPOSE_FILE, ...(usesConfig ? ['config'] : []), 'scripts', 'Makefile'],
     ...(nginx ? { nginx } : {}),
     ...(monitoringCheck ? { monitoringCheck } : {}),
     tests: testTargets(model.services),
     pnpmVersion: PNPM_VERSION,
     nodeVersion: imageVersion(model.images.node, '20'),
     pythonVersion: imageVersion(model.images.python, '3.11'),
-    postgresImage: model.images.postgres ?? 'postgres:15-alpine',
-    redisImage: model.images.redis ?? 'redis:7-alpine',
     submodule: model.source.path,
     migrate: model.composeServices.some((svc) => svc.name === 'migrate'),
     smoke: smokeChecks(model),
@@ -330,6 +421,7 @@ export const ciFiles: Manifest = (model) => {
     { path: '.github/workflows/rollback.yml', template: 'github/workflows/rollback.yml.ejs', locals: { view } },
     { path: '.github/workflows/release.yml', template: 'github/workflows/release.yml.ejs', locals: { view } },
     { path: '.github/dependabot.yml', template: 'github/dependabot.yml.ejs', locals: { view } },
+    { path: TOOLS_COMPOSE_FILE, template: 'compose.tools.yaml.ejs', locals: { view } },
     ...SCRIPTS.map((script) => ({
       path: `scripts/deploy/${script.name}`,
       template: `scripts/deploy/${script.name}.ejs`,

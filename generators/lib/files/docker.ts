@@ -19,6 +19,8 @@ function buildInputs(svc: AppService): string[] {
 const dockerLocals = (svc: AppService) => ({
   svc,
   images: IMAGES,
+  // Alpine (musl) unless a native addon of the service ships glibc builds only (catalog `temporalWorker`).
+  nodeImage: svc.libc === 'glibc' ? IMAGES.nodeGlibc : IMAGES.node,
   pnpm: PNPM_VERSION,
   nodeEnv: NODE_ENV,
   psycopg: PSYCOPG2_BINARY,

@@ -2,6 +2,7 @@
 import { FEATURE_GROUPS, FEATURE_IDS, featureSecretName } from '../feature-config.js';
 import type { DeploymentModel } from '../model.js';
 import { EDITION, NODE_ENV, secretEnvName } from '../prepare/wiring.js';
+import { GENERATOR_RELEASE, PINS, type Pin } from '../versions.js';
 import type { Manifest } from './types.js';
 
 const id = (name: string): string => name.replace(/[^A-Za-z0-9]/g, '_');
@@ -51,8 +52,16 @@ export function featureTable(model: DeploymentModel) {
     .filter((row) => row.readers.length > 0);
 }
 
+/** The third-party images this repo runs or builds on, with their line's support window as recorded at generation. */
+export function supportTable(model: DeploymentModel): { image: string; line: string; ends: string; base: string }[] {
+  const used = new Set([...model.composeServices.map((svc) => svc.image), ...model.services.filter((svc) => svc.dockerfile).flatMap((svc) => (svc.kind === 'python-worker' ? [PINS.python.image] : [svc.libc === 'glibc' ? PINS.nodeGlibc.image : PINS.node.image])), ...(model.composeServices.some((svc) => svc.name === 'migrate') ? [PINS.flyway.image] : [])]);
+  return (Object.values(PINS) as Pin[])
+    .filter((pin) => used.has(pin.image))
+    .map((pin) => ({ image: pin.image, line: pin.line, ends: pin.eol ?? pin.policy ?? '', base: pin.base ? `${pin.base.os}: ${pin.base.eol}` : 'vendor image' }));
+}
+
 export const docsFiles: Manifest = (model) => [
-  { path: 'README.md', template: 'README.md.ejs' },
+  { path: 'README.md', template: 'README.md.ejs', locals: { support: supportTable(model), release: GENERATOR_RELEASE } },
   { path: 'docs/architecture.md', template: 'docs/architecture.md.ejs', locals: { diagram: architectureDiagram(model) } },
   { path: 'docs/services.md', template: 'docs/services.md.ejs', locals: { features: featureTable(model), nodeEnv: NODE_ENV, edition: EDITION } },
 ];

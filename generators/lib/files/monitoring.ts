@@ -43,7 +43,7 @@ export const monitoringFiles: Manifest = (model) => {
       locals: { json: dashboardJson(board, mon.view.uids) },
     })),
     { path: 'config/loki/loki.yaml', template: 'config/loki/loki.yaml.ejs', locals },
-    { path: 'config/promtail/promtail.yaml', template: 'config/promtail/promtail.yaml.ejs', locals },
+    { path: 'config/alloy/config.alloy', template: 'config/alloy/config.alloy.ejs', locals },
     { path: 'config/otel-collector/config.yaml', template: 'config/otel-collector/config.yaml.ejs' },
     { path: 'config/tempo/tempo.yaml', template: 'config/tempo/tempo.yaml.ejs', locals },
     ...(tracedServices(model).length ? [{ path: 'compose.tracing.yaml', template: 'config/otel-collector/compose.tracing.yaml.ejs', locals: { services: tracedServices(model) } }] : []),

@@ -6,6 +6,7 @@ import type { Answers, CustomService } from '../options.js';
 import { resourcesFor } from '../sizing.js';
 import { APP_GID, APP_UID } from '../versions.js';
 import { healthcheckFor } from './health.js';
+import { ONE_SHOT_JOBS } from './infra.js';
 import { serviceEnvironment, serviceSecrets, type WiringSpec } from './wiring.js';
 
 export const ENV_FROM_FILES: Mount = { type: 'bind', source: './config/env-from-files.sh', target: '/usr/local/bin/env-from-files', readOnly: true };
@@ -50,10 +51,11 @@ interface Spec {
   readonly localPackages: readonly string[];
   readonly extraSecrets: readonly string[];
   readonly extraEnv: readonly string[];
+  readonly libc: 'musl' | 'glibc';
 }
 
 function fromCatalog(entry: CatalogEntry): Spec {
-  return { ...entry, localPackages: entry.localPackages ?? [], replicas: 1, custom: false, extraSecrets: [], extraEnv: [] };
+  return { ...entry, localPackages: entry.localPackages ?? [], replicas: 1, custom: false, extraSecrets: [], extraEnv: [], libc: entry.temporalWorker ? 'glibc' : 'musl' };
 }
 
 function fromCustom(svc: CustomService): Spec {
@@ -81,6 +83,7 @@ function fromCustom(svc: CustomService): Spec {
     localPackages: [],
     extraSecrets: [...svc.secrets, ...(svc.externalSecrets ?? [])],
     extraEnv: svc.env,
+    libc: 'musl',
   };
 }
 
@@ -119,7 +122,7 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
   const networks = ['app', ...(routes.length ? ['edge'] : []), ...(spec.needs.length ? ['data'] : [])];
   const dependsOn = [...new Set(spec.needs.flatMap((need) => dataDeps.get(need) ?? []))].map((name) => ({
     name,
-    condition: name === 'migrate' ? ('service_completed_successfully' as const) : ('service_healthy' as const),
+    condition: ONE_SHOT_JOBS.has(name) ? ('service_completed_successfully' as const) : ('service_healthy' as const),
   }));
   const compose: ComposeService = {
     name: spec.name,
@@ -170,6 +173,7 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
     routes,
     requires: spec.requires,
     localPackages: spec.localPackages,
+    libc: spec.libc,
     compose,
   };
 }

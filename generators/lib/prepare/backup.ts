@@ -37,8 +37,8 @@ const REDIS_FILE_OWNER = '999';
 export type BackupComponent = 'postgres' | 'redis' | 'opensearch';
 
 /**
- * Databases temporalio/auto-setup creates on the GitMesh PostgreSQL server (its DBNAME and
- * VISIBILITY_DBNAME defaults; the temporal service sets neither, so these are the names in use).
+ * Temporal's databases on the GitMesh PostgreSQL server: the temporal-schema job creates them and the server
+ * names them (DBNAME, VISIBILITY_DBNAME; the defaults auto-setup used before, so older stacks have the same).
  */
 export const TEMPORAL_DATABASES = ['temporal', 'temporal_visibility'] as const;
 

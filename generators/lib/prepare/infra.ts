@@ -8,8 +8,9 @@ import type { Answers } from '../options.js';
 import { resourcesFor, type SizeClass } from '../sizing.js';
 import { APP_GID, IMAGES } from '../versions.js';
 import { ENV_FROM_FILES } from './app-services.js';
+import { TEMPORAL_DATABASES } from './backup.js';
 import { infraCheck } from './health.js';
-import { DB_NAME, DB_USER, QUEUES } from './wiring.js';
+import { DB_NAME, DB_USER, QUEUES, TEMPORAL_NAMESPACE } from './wiring.js';
 
 export interface Infra {
   readonly services: ComposeService[];
@@ -22,6 +23,37 @@ export interface Infra {
 
 const volume = (name: string, target: string): Mount => ({ type: 'volume', source: name, target, readOnly: false });
 const config = (source: string, target: string): Mount => ({ type: 'bind', source, target, readOnly: true });
+
+/** The one-shot Temporal jobs: schema before the server, namespace after it. */
+export const TEMPORAL_JOBS = { schema: 'temporal-schema', namespace: 'temporal-namespace' } as const;
+
+/** Services that run once and exit 0: dependants wait for `service_completed_successfully`. */
+export const ONE_SHOT_JOBS: ReadonlySet<string> = new Set(['migrate', TEMPORAL_JOBS.schema, TEMPORAL_JOBS.namespace]);
+
+/**
+ * The schema job's script (`$$` is a literal `$` in a compose file). The versioned migrations ship in the
+ * admin-tools image (docker/targets/admin-tools.Dockerfile: /etc/temporal/schema); SQL_* set the connection.
+ */
+function temporalSchemaScript(): string {
+  const steps = TEMPORAL_DATABASES.map((db, i) => {
+    const dir = `/etc/temporal/schema/postgresql/v12/${i === 0 ? 'temporal' : 'visibility'}/versioned`;
+    return `temporal-sql-tool --db ${db} create && temporal-sql-tool --db ${db} setup-schema -v 0.0 && temporal-sql-tool --db ${db} update-schema -d ${dir}`;
+  });
+  return `set -eu; ${steps.join(' && ')}`;
+}
+
+/** Registers the namespace unless it exists (an existing one keeps its retention), retrying while the frontend warms up. */
+function temporalNamespaceScript(): string {
+  return [
+    'set -u',
+    'for attempt in $$(seq 1 30); do',
+    `  if temporal operator namespace describe -n ${TEMPORAL_NAMESPACE} >/dev/null 2>&1; then echo "namespace ${TEMPORAL_NAMESPACE} exists"; exit 0; fi`,
+    `  if temporal operator namespace create -n ${TEMPORAL_NAMESPACE}; then exit 0; fi`,
+    '  echo "attempt $$attempt: the frontend is not ready" >&2; sleep 5',
+    'done',
+    'exit 1',
+  ].join('\n');
+}
 
 /** Defaults every data service shares; each builder overrides what differs. */
 function dataService(answers: Answers, size: SizeClass, service: Omit<ComposeService, 'file' | 'tier' | 'profiles' | 'resources' | 'ports' | 'replicas' | 'restart' | 'stopGracePeriod' | 'ulimits' | 'tmpfs' | 'capAdd' | 'readOnly' | 'dependsOn' | 'networks' | 'devPorts'> & Partial<ComposeService>): ComposeService {
@@ -156,7 +188,8 @@ export function buildInfra(answers: Answers): Infra {
         // Three migrations run CREATE INDEX CONCURRENTLY (backend/src/database/migrations/V1692786381__unique-activity-index.sql:1
         // and two more). Flyway then runs them outside a transaction while its own transactional advisory lock
         // keeps one open, and the index build waits for it forever (flyway/flyway#3497, #3682, reproduced up to
-        // 10.x): a session-level lock avoids that.
+        // 10.x; the lock is still transactional by default in 13.0.0, PostgreSQLConfigurationExtension.java:31-34):
+        // a session-level lock avoids that.
         '-postgresql.transactional.lock=false',
         'migrate',
       ],
@@ -295,35 +328,86 @@ export function buildInfra(answers: Answers): Infra {
     // services/libs/temporal/src/encryption/encryption-codec.ts:68), and its example key is 32 characters
     // (backend/.env.dist.local:295): 32 base64 characters are 32 key bytes, AES-256, with 192 random bits.
     secrets.push({ name: 'temporal_encryption_key', description: 'Payload encryption key for Temporal workflows (TEMPORAL_ENCRYPTION_KEY: 32 characters, used as a 256-bit AES-GCM key)', source: { kind: 'random-base64', length: 32 } });
+    const dbHost = answers.postgres ? 'postgres' : '${DB_WRITE_HOST}';
+    const onPostgres: ComposeService['dependsOn'] = answers.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [];
+    // temporalio/auto-setup is deprecated and no longer built: the plain server starts on a schema that this
+    // one-shot job creates (fresh database) or upgrades (a newer server), with temporal-sql-tool from the
+    // admin-tools image of the same version. Every step is idempotent: `create` ignores an existing database
+    // (common/persistence/sql/sqlplugin/postgresql/admin.go:118-124), `setup-schema -v 0.0` skips a versioned
+    // one (tools/common/schema/setuptask.go:110-111) and `update-schema` applies only the missing versions.
+    services.push(
+      dataService(answers, 'tiny', {
+        name: TEMPORAL_JOBS.schema,
+        description: 'One-shot job: creates or upgrades the Temporal schemas (temporal-sql-tool) before the server starts',
+        tier: 'ops',
+        image: IMAGES.temporalAdminTools,
+        entrypoint: ['/usr/local/bin/env-from-files'],
+        command: ['/bin/sh', '-c', temporalSchemaScript()],
+        environment: [
+          ['SQL_PLUGIN', 'postgres12'],
+          ['SQL_HOST', dbHost],
+          ['SQL_PORT', '5432'],
+          ['SQL_USER', DB_USER],
+          ['SQL_PASSWORD_FILE', '/run/secrets/postgres_password'],
+        ],
+        secrets: ['postgres_password'],
+        mounts: [ENV_FROM_FILES],
+        dependsOn: onPostgres,
+        healthcheck: infraCheck(['CMD', 'temporal-sql-tool', '--version'], 'the schema tool runs (the job exits when both schemas are current)', '10s'),
+        restart: 'no',
+        groupAdd: [secretsGroup],
+      }),
+    );
     services.push(
       dataService(answers, 'standard', {
         name: 'temporal',
-        description: 'Temporal server (persistence in PostgreSQL)',
+        description: 'Temporal server (persistence in PostgreSQL; schema from the temporal-schema job)',
         image: IMAGES.temporal,
         entrypoint: ['/usr/local/bin/env-from-files'],
-        command: ['/etc/temporal/entrypoint.sh', 'autosetup'],
+        // The image's own start script: it renders the embedded config template from these variables.
+        command: ['/etc/temporal/entrypoint.sh'],
         environment: [
           ['DB', 'postgres12'],
           ['DB_PORT', '5432'],
-          ['POSTGRES_SEEDS', answers.postgres ? 'postgres' : '${DB_WRITE_HOST}'],
+          ['POSTGRES_SEEDS', dbHost],
           ['POSTGRES_USER', DB_USER],
           ['POSTGRES_PWD_FILE', '/run/secrets/postgres_password'],
           // Named explicitly: the backup set dumps exactly these databases.
-          ['DBNAME', 'temporal'],
-          ['VISIBILITY_DBNAME', 'temporal_visibility'],
+          ['DBNAME', TEMPORAL_DATABASES[0]],
+          ['VISIBILITY_DBNAME', TEMPORAL_DATABASES[1]],
+          // All interfaces, so the loopback healthcheck and the other containers reach it; a single node
+          // announces itself on loopback to its own membership ring.
           ['BIND_ON_IP', '0.0.0.0'],
           ['TEMPORAL_BROADCAST_ADDRESS', '127.0.0.1'],
         ],
         secrets: ['postgres_password'],
         mounts: [ENV_FROM_FILES],
-        dependsOn: answers.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [],
+        dependsOn: [...onPostgres, { name: TEMPORAL_JOBS.schema, condition: 'service_completed_successfully' }],
         readOnly: false,
         devPorts: ['127.0.0.1:7233:7233'],
-        healthcheck: infraCheck(['CMD-SHELL', 'temporal operator cluster health --address 127.0.0.1:7233 || tctl --address 127.0.0.1:7233 cluster health'], 'the frontend service answers a cluster health call', '90s'),
+        // The server image is Alpine with BusyBox (wget) and no temporal CLI, tctl or grpc-health-probe; the
+        // frontend's HTTP API (port 7243, config_template_embedded.yaml) answers GET /system-info once it serves.
+        healthcheck: infraCheck(['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:7243/system-info'], "the frontend answers GetSystemInfo on its HTTP API (port 7243)", '90s'),
         groupAdd: [secretsGroup],
       }),
     );
-    dependencies.set('temporal', ['temporal']);
+    // auto-setup also created the namespace the workers use (TEMPORAL_NAMESPACE, services/archetypes/worker/src/index.ts:131).
+    services.push(
+      dataService(answers, 'tiny', {
+        name: TEMPORAL_JOBS.namespace,
+        description: `One-shot job: registers the Temporal namespace "${TEMPORAL_NAMESPACE}" once the server is healthy (kept when it exists)`,
+        tier: 'ops',
+        image: IMAGES.temporalAdminTools,
+        command: ['/bin/sh', '-c', temporalNamespaceScript()],
+        environment: [['TEMPORAL_ADDRESS', 'temporal:7233']],
+        secrets: [],
+        mounts: [],
+        dependsOn: [{ name: 'temporal', condition: 'service_healthy' }],
+        healthcheck: infraCheck(['CMD', 'temporal', '--version'], 'the temporal CLI runs (the job exits when the namespace exists)', '10s'),
+        restart: 'no',
+      }),
+    );
+    dependencies.set('temporal', ['temporal', TEMPORAL_JOBS.namespace]);
   }
   return { services, volumes, secrets, dependencies, queues };
 }

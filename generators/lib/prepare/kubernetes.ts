@@ -60,8 +60,8 @@ export interface KubernetesView {
   readonly volumes: readonly { readonly name: string; readonly size: string; readonly access: string; readonly owner: string }[];
   /** Workloads the deploy waits on (and rolls back), data tier first. */
   readonly rollouts: { readonly data: readonly string[]; readonly apps: readonly string[] };
-  /** `kind/name` of the workloads whose rollout is undone on failure. */
-  readonly migrationJob?: string;
+  /** One-shot Jobs (migrations, Temporal schema and namespace) the deploy waits for before the application. */
+  readonly migrationJobs: readonly string[];
 }
 
 export const K8S_DIR = 'deploy/kubernetes';
@@ -76,7 +76,8 @@ export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 const IMAGE_USERS: readonly (readonly [string, number, number])[] = [
   [IMAGES.opensearch, 1000, 1000], // opensearch user of the official image
   [IMAGES.kafka, 1000, 1000], // appuser of apache/kafka (writes its config under /opt/kafka)
-  [IMAGES.temporal, 1000, 1000], // temporal user of temporalio/auto-setup
+  [IMAGES.temporal, 1000, 1000], // temporal user of temporalio/server (docker/targets/server.Dockerfile)
+  [IMAGES.temporalAdminTools, 1000, 1000], // the same user in temporalio/admin-tools
   [IMAGES.elasticmq, 10001, 10001], // a static native binary: any uid works; /data is a volume owned by fsGroup
 ];
 
@@ -807,7 +808,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
       data: workloads.filter((w) => w.kind === 'StatefulSet' || (w.kind === 'Deployment' && !w.app)).map((w) => `${w.kind === 'StatefulSet' ? 'statefulset' : 'deployment'}/${w.svc.name}`),
       apps: workloads.filter((w) => w.kind === 'Deployment' && w.app).map((w) => `deployment/${w.svc.name}`),
     },
-    ...(workloads.some((w) => w.kind === 'Job') ? { migrationJob: workloads.find((w) => w.kind === 'Job')!.svc.name } : {}),
+    migrationJobs: workloads.filter((w) => w.kind === 'Job').map((w) => w.svc.name),
   };
 }
 

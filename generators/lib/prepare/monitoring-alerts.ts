@@ -291,7 +291,7 @@ export function alertGroups(model: DeploymentModel, view: MonitoringView): Alert
           summary: 'More than 5% of edge requests fail with 5xx',
           description: 'Over the last 5 minutes more than 5% of the requests served by the edge answered 5xx.',
           runbook: {
-            meaning: 'Users are getting server errors. The edge logs every request; Promtail counts them by status.',
+            meaning: 'Users are getting server errors. The edge logs every request; Alloy counts them by status.',
             checks: [
               'Grafana → "Edge (nginx)": which route and status (502/504 = upstream down or slow; 500 = application error)?',
               'Grafana → Explore → Loki: `{service="' + view.edge.service + '"} | json | status >= 500`.',

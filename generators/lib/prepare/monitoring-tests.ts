@@ -5,7 +5,7 @@
  */
 import type { DeploymentModel } from '../model.js';
 import { backupMaxAgeHours, runbookUrl, type AlertGroup, type AlertRule } from './monitoring-alerts.js';
-import type { MonitoringView } from './monitoring.js';
+import { ALLOY_HTTP_PORT, type MonitoringView } from './monitoring.js';
 
 type Pairs = readonly (readonly [string, string])[];
 
@@ -112,7 +112,7 @@ export function ruleTests(model: DeploymentModel, view: MonitoringView, groups: 
   });
 
   if (view.edge) {
-    const base = { job: 'promtail', instance: 'promtail:9080', route: 'api' };
+    const base = { job: 'alloy', instance: `alloy:${ALLOY_HTTP_PORT}`, route: 'api' };
     const req = 'promtail_custom_nginx_http_requests_total';
     tests.push({
       name: 'EdgeHigh5xxRatio fires above 5% server errors',

@@ -1,7 +1,7 @@
 /**
  * Monitoring concern: the observability stack rendered into compose.monitoring.yaml when
  * `answers.monitoring` is on. Prometheus + Alertmanager + exporters (metrics and alerts), Grafana
- * (dashboards), Loki + Promtail (logs), OpenTelemetry Collector → Tempo (traces).
+ * (dashboards), Loki + Grafana Alloy (logs), OpenTelemetry Collector → Tempo (traces).
  *
  * Everything the monitoring templates print is decided here, in `monitoringView`, from the final model:
  * scrape jobs, probe targets, retention, alert rules (monitoring-alerts.ts) and dashboards
@@ -11,6 +11,7 @@
 import type { ComposeService, Contribution, DeploymentModel, Healthcheck, Mount, Secret, Volume } from '../model.js';
 import type { Answers } from '../options.js';
 import { resourcesFor, type SizeClass, type SizeProfile } from '../sizing.js';
+import { TOOL, toolRun } from '../ci-actions.js';
 import { APP_GID, IMAGES } from '../versions.js';
 import { infraCheck } from './health.js';
 import { BACKUP_METRICS, BACKUP_METRICS_VOLUME } from './backup.js';
@@ -105,7 +106,7 @@ export function monitoringView(model: DeploymentModel): MonitoringView | undefin
     { name: 'cadvisor', targets: ['cadvisor:8080'] },
     { name: 'grafana', targets: ['grafana:3000'] },
     { name: 'loki', targets: ['loki:3100'] },
-    { name: 'promtail', targets: ['promtail:9080'] },
+    { name: 'alloy', targets: [`alloy:${ALLOY_HTTP_PORT}`] },
     { name: 'tempo', targets: ['tempo:3200'] },
     { name: 'otel-collector', targets: ['otel-collector:8888'] },
     { name: 'blackbox', targets: ['blackbox-exporter:9115'] },
@@ -182,6 +183,9 @@ export const MONITORING_SECRETS: readonly Secret[] = [
 
 export const UI_PORTS = { grafana: 3000, prometheus: 9090, alertmanager: 9093 } as const;
 
+/** Alloy's HTTP server (metrics, /-/ready); it listens on loopback only unless told otherwise (cmd_run.go:60). */
+export const ALLOY_HTTP_PORT = 12345;
+
 export function monitoringServices(model: DeploymentModel, view: MonitoringView): ComposeService[] {
   const a = model.answers;
   const services: ComposeService[] = [];
@@ -251,7 +255,7 @@ export function monitoringServices(model: DeploymentModel, view: MonitoringView)
     }),
     service(a, 'standard', {
       name: 'loki',
-      description: `Loki: log store (retention ${r.lokiHours}h), fed by Promtail`,
+      description: `Loki: log store (retention ${r.lokiHours}h), fed by Grafana Alloy`,
       image: IMAGES.loki,
       command: ['-config.file=/etc/loki/loki.yaml'],
       mounts: [bind('./config/loki/loki.yaml', '/etc/loki/loki.yaml'), volume('loki-data', '/loki')],
@@ -259,19 +263,21 @@ export function monitoringServices(model: DeploymentModel, view: MonitoringView)
       healthcheck: wgetCheck('http://127.0.0.1:3100/ready', 'Loki answers /ready (ingester joined the ring)', '60s', '/busybox/wget'),
     }),
     service(a, 'light', {
-      name: 'promtail',
-      description: "Promtail: ships every container's logs to Loki (label `service`), parses the edge's JSON access log into fields and request metrics",
-      image: IMAGES.promtail,
-      command: ['-config.file=/etc/promtail/promtail.yaml'],
-      mounts: [bind('./config/promtail/promtail.yaml', '/etc/promtail/promtail.yaml'), volume('promtail-positions', '/var/lib/promtail')],
+      name: 'alloy',
+      description: "Grafana Alloy: ships every container's logs to Loki (label `service`), parses the edge's JSON access log into fields and request metrics",
+      image: IMAGES.alloy,
+      command: ['run', '/etc/alloy/config.alloy', '--storage.path=/var/lib/alloy/data', `--server.http.listen-addr=0.0.0.0:${ALLOY_HTTP_PORT}`, '--disable-reporting'],
+      // The image creates user alloy (uid 473) and owns /var/lib/alloy to it, but does not switch to it.
+      user: '473:473',
+      mounts: [bind('./config/alloy/config.alloy', '/etc/alloy/config.alloy'), volume('alloy-data', '/var/lib/alloy/data')],
       dependsOn: [
         { name: 'loki', condition: 'service_healthy' },
         { name: 'docker-socket-proxy', condition: 'service_healthy' },
       ],
       // Ubuntu base without wget/curl: bash's /dev/tcp speaks HTTP to the ready endpoint.
       healthcheck: infraCheck(
-        ['CMD', 'bash', '-c', "exec 3<>/dev/tcp/127.0.0.1/9080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"],
-        'Promtail answers /ready with 200 (targets discovered, Loki client running)',
+        ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${ALLOY_HTTP_PORT} && printf 'GET /-/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '`],
+        'Alloy answers /-/ready with 200 (its components are running)',
       ),
     }),
     service(a, 'standard', {
@@ -339,7 +345,7 @@ export function monitoringServices(model: DeploymentModel, view: MonitoringView)
     }),
     service(a, 'tiny', {
       name: 'docker-socket-proxy',
-      description: 'Docker socket proxy: read-only container and network listing for Promtail, cAdvisor and the container-health collector (no POST, no exec)',
+      description: 'Docker socket proxy: read-only container and network listing for Alloy, cAdvisor and the container-health collector (no POST, no exec)',
       image: IMAGES.dockerSocketProxy,
       environment: [
         ['CONTAINERS', '1'],
@@ -445,14 +451,12 @@ const VOLUMES: readonly Volume[] = [
   { name: 'grafana-data', description: 'Grafana database (users, preferences; dashboards are provisioned from config/)' },
   { name: 'loki-data', description: 'Loki chunks and index' },
   { name: 'tempo-data', description: 'Tempo trace blocks and WAL' },
-  { name: 'promtail-positions', description: 'Promtail read positions' },
+  { name: 'alloy-data', description: 'Alloy state (log read positions)' },
   { name: 'container-health-metrics', description: 'Container health textfile metrics (node-exporter)' },
 ];
 
 /** The Makefile's compose command: compose.yaml + compose.monitoring.yaml (COMPOSE_FILES may add compose.tracing.yaml). */
 const DC = '$(DC)';
-const PROMTOOL = (image: string): string =>
-  `docker run --rm --entrypoint promtool -v "$(CURDIR)/config/prometheus:/etc/prometheus:ro" ${image}`;
 
 export function monitoringContribution(model: DeploymentModel): Contribution {
   const view = monitoringView(model);
@@ -469,11 +473,13 @@ export function monitoringContribution(model: DeploymentModel): Contribution {
       { name: 'monitoring-reload', help: 'Reload Prometheus and Alertmanager after editing config/', recipe: [`${DC} kill --signal HUP prometheus alertmanager`] },
       {
         name: 'monitoring-check',
-        help: 'Validate the Prometheus config, alert rules and rule unit tests, and the Alertmanager config',
+        help: 'Validate the Prometheus config, alert rules and rule unit tests, the Alertmanager config and the Alloy config',
+        // The pinned images of compose.tools.yaml (the stack's own pins, kept current by Dependabot).
         recipe: [
-          `${PROMTOOL(IMAGES.prometheus)} check config /etc/prometheus/prometheus.yml`,
-          `${PROMTOOL(IMAGES.prometheus)} test rules /etc/prometheus/tests/alerts.test.yml`,
-          `docker run --rm --entrypoint amtool -v "$(CURDIR)/config/alertmanager:/etc/alertmanager:ro" ${IMAGES.alertmanager} check-config /etc/alertmanager/alertmanager.yml`,
+          `${toolRun(TOOL.promtool)} check config /etc/prometheus/prometheus.yml`,
+          `${toolRun(TOOL.promtool)} test rules /etc/prometheus/tests/alerts.test.yml`,
+          `${toolRun(TOOL.amtool)} check-config /etc/alertmanager/alertmanager.yml`,
+          toolRun(TOOL.alloy),
         ],
       },
       {

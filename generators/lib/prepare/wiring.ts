@@ -7,6 +7,9 @@ import type { DataNeed, Link, Workspace } from '../catalog.js';
 import { featureSecretName, featureVariables, type FeatureUse } from '../feature-config.js';
 import type { Answers } from '../options.js';
 
+/** The Temporal namespace the services use; the stack's temporal-namespace job registers it (auto-setup used to). */
+export const TEMPORAL_NAMESPACE = 'default';
+
 export const PUBLIC_HOST = (answers: Answers): string => `\${GITMESH_PUBLIC_HOST:-${answers.domain}}`;
 export const DB_NAME = 'gitmesh-web';
 export const DB_USER = 'gitmesh';
@@ -135,7 +138,7 @@ export function serviceEnvironment(spec: WiringSpec, answers: Answers, secrets: 
   if (needs.includes('temporal')) {
     env.push(
       ['TEMPORAL_SERVER_URL', answers.temporal ? 'temporal:7233' : '${TEMPORAL_SERVER_URL:?set TEMPORAL_SERVER_URL for the external Temporal}'],
-      ['TEMPORAL_NAMESPACE', 'default'],
+      ['TEMPORAL_NAMESPACE', TEMPORAL_NAMESPACE],
       ['TEMPORAL_ENCRYPTION_KEY_ID', 'gitmesh-1'],
     );
   }

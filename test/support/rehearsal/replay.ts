@@ -138,7 +138,8 @@ function missingLocalDeps(dir: string, root: string): string[] {
   return problems;
 }
 
-const SYSTEM = /^(apk|apt-get|apt)\b/;
+// System packages, and the apt list cleanup that goes with them (Debian-based stages).
+const SYSTEM = /^(apk|apt-get|apt)\b|^rm -rf \/var\/lib\/apt\/lists\/\*$/;
 const TOOLCHAIN = /^npm\s+(install|i)\s+-g\s+pnpm@(\S+)$/;
 const INSTALL = /^(pnpm\s+(install|i)\b|(bash\s+)?\.\/install_lib_packages\.sh\b)/;
 const BUILD = /^pnpm\s+run\s+build/;

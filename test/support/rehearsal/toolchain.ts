@@ -34,8 +34,8 @@ export function rehearsalDir(): string {
 
 const installs = new Map<string, Promise<string>>();
 
-/** `npm install <spec>` into its own prefix once per run; returns the prefix. */
-function npmPackage(spec: string): Promise<string> {
+/** `npm install <spec>` (no install scripts) into its own prefix once per run; returns the prefix. */
+export function npmPackage(spec: string): Promise<string> {
   let pending = installs.get(spec);
   if (!pending) {
     const prefix = join(rehearsalDir(), 'tools', spec.replace(/[^A-Za-z0-9.@-]/g, '_'));
@@ -50,7 +50,7 @@ function npmPackage(spec: string): Promise<string> {
   return pending;
 }
 
-const NODE_PACKAGE = `node-${process.platform}-${process.arch}`;
+export const NODE_PACKAGE = `node-${process.platform}-${process.arch}`;
 
 export async function nodeToolchain(nodeVersion: string, pnpmVersion: string): Promise<NodeToolchain> {
   if (!/^\d+\.\d+\.\d+$/.test(nodeVersion)) throw new Error(`not an exact Node.js version: ${nodeVersion}`);
