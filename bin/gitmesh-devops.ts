@@ -132,6 +132,9 @@ async function main(): Promise<void> {
   };
   const interactive = Boolean(process.stdin.isTTY || options.interactive);
   try {
+    // An interrupted run is finished first, so the answers below are read from the repo it left.
+    const { finishInterruptedRun } = await import('../generators/lib/run.js');
+    finishInterruptedRun(cwd, flags, (line) => process.stdout.write(`${line}\n`));
     if (SERVICE_COMMANDS.has(command)) {
       const remove = command === 'remove-service';
       // A terminal and a missing required flag: the sub-generator asks (and checks) each question.
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
       const { answersForServiceChange } = await import('../generators/lib/onboarding.js');
       const change = await answersForServiceChange(cwd, remove ? 'remove' : 'add', options);
       const { runFast } = await import('./fast-run.js');
-      process.exitCode = await runFast(cwd, change.answers, flags, undefined, { notes: change.notes });
+      process.exitCode = await runFast(cwd, change.answers, flags, undefined, { notes: change.notes, basis: change.basis });
       return;
     }
     const gathered = await gatherAnswers(cwd, flags, cliAnswers);
@@ -150,7 +153,7 @@ async function main(): Promise<void> {
       return await runWithYeoman(cwd, 'app', options);
     }
     const { runFast } = await import('./fast-run.js');
-    process.exitCode = await runFast(cwd, resolution.answers!, flags);
+    process.exitCode = await runFast(cwd, resolution.answers!, flags, undefined, { basis: gathered.basis });
   } catch (error) {
     if (error instanceof RunError) {
       process.stderr.write(`${error.message}\n`);
@@ -173,6 +176,8 @@ async function runWithYeoman(cwd: string, generator: 'app' | 'service', options:
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // Expected failures are RunErrors (handled above). Anything else is a bug: one line, the stack on request.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`gitmesh-devops: internal error: ${message.split('\n')[0]}\n${process.env.GITMESH_DEVOPS_DEBUG && error instanceof Error ? `${error.stack}\n` : '(set GITMESH_DEVOPS_DEBUG=1 to see where)\n'}`);
   process.exitCode = 1;
 });

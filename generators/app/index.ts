@@ -7,7 +7,7 @@ import type { RawAnswers } from '../lib/answers.js';
 import { yeomanOptionDescription } from '../lib/help.js';
 import { declarationOf, OPTION_NAMES, type Answers } from '../lib/options.js';
 import { interview, type Question } from '../lib/prompts.js';
-import { executeRun } from '../lib/run.js';
+import { executeRun, finishInterruptedRun } from '../lib/run.js';
 import { RUN_FLAGS, assertCleanTree, type RunFlagName } from '../lib/run-flags.js';
 import { gatherAnswers, missingAnswers, resolveOrThrow, type RunFlags } from '../lib/session.js';
 
@@ -40,6 +40,7 @@ function cliAnswers(options: Record<string, unknown>): RawAnswers {
 
 export default class GitmeshDevopsGenerator extends Generator {
   private answers?: Answers;
+  private basis?: { readonly yoRc: string | undefined };
 
   constructor(args: string[], options: Record<string, unknown>) {
     // customInstallTask: this generator installs no packages, so Yeoman's npm-install step stays silent.
@@ -58,8 +59,11 @@ export default class GitmeshDevopsGenerator extends Generator {
     const options = this.options as Record<string, unknown>;
     const flags = runFlags(options);
     // Refuse a dirty tree before asking anything: answering every question and then being refused wastes the user's time.
+    // An interrupted run is finished first: its changes are not "uncommitted changes" of the user's, and its answers count.
+    finishInterruptedRun(this.destinationRoot(), flags, (line) => this.log(line));
     if (!flags.allowDirty && !flags.dryRun) assertCleanTree(this.destinationRoot());
     const gathered = await gatherAnswers(this.destinationRoot(), flags, cliAnswers(options));
+    this.basis = gathered.basis;
     const first = resolveOrThrow(gathered.raw, gathered.useDefaults);
     let raw = gathered.raw;
     if (first.missing.length) {
@@ -72,7 +76,7 @@ export default class GitmeshDevopsGenerator extends Generator {
   }
 
   async writing(): Promise<void> {
-    const status = await executeRun(this.destinationRoot(), this.answers!, runFlags(this.options as Record<string, unknown>), (line) => this.log(line));
+    const status = await executeRun(this.destinationRoot(), this.answers!, runFlags(this.options as Record<string, unknown>), (line) => this.log(line), this.basis ? { basis: this.basis } : {});
     if (status !== 0) process.exitCode = status;
   }
 }

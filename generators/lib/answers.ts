@@ -3,6 +3,8 @@
  * complete, validated `Answers` object, or the full list of problems. Nothing here touches the disk.
  */
 import { CATALOG_BY_NAME, type DataNeed } from './catalog.js';
+import { LIMITS, shown, tooLong } from './checks.js';
+import { customServiceCollisions, routeShadowing } from './reserved.js';
 import { declarationOf, OPTION_NAMES, type AnswerBag, type AnyDecl, type Answers, type OptionName } from './options.js';
 
 export type RawAnswers = Partial<Record<OptionName, unknown>>;
@@ -13,11 +15,14 @@ export function coerce(decl: AnyDecl, raw: unknown): { value?: unknown; problem?
   switch (decl.type) {
     case 'string':
       if (typeof raw === 'string') return { value: raw.trim() };
-      if (typeof raw === 'number') return { value: String(raw) };
+      // YAML reads `gitmeshRef: 0123456` as the number 123456: turning it back into a string would pin another ref.
+      if (typeof raw === 'number') return { problem: `${label} must be a quoted string (the file holds the number ${raw})` };
       return { problem: `${label} must be a string` };
     case 'number': {
-      const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof n !== 'number' || !Number.isInteger(n)) return { problem: `${label} must be an integer, got ${JSON.stringify(raw)}` };
+      // Decimal digits only: Number() would read "0x10" as 16 and "1e3" as 1000.
+      if (typeof raw === 'string' && !/^\s*-?[0-9]+\s*$/.test(raw)) return { problem: `${label} must be a decimal integer, got ${shown(raw)}` };
+      const n = typeof raw === 'string' ? Number(raw) : raw;
+      if (typeof n !== 'number' || !Number.isInteger(n)) return { problem: `${label} must be an integer, got ${shown(raw)}` };
       if (n < decl.min || n > decl.max) return { problem: `${label} must be from ${decl.min} to ${decl.max}, got ${n}` };
       return { value: n };
     }
@@ -25,10 +30,10 @@ export function coerce(decl: AnyDecl, raw: unknown): { value?: unknown; problem?
       if (typeof raw === 'boolean') return { value: raw };
       if (raw === 'true' || raw === 'yes') return { value: true };
       if (raw === 'false' || raw === 'no') return { value: false };
-      return { problem: `${label} must be true or false, got ${JSON.stringify(raw)}` };
+      return { problem: `${label} must be true or false, got ${shown(raw)}` };
     case 'choice':
       if (typeof raw === 'string' && decl.choices.includes(raw)) return { value: raw };
-      return { problem: `${label} must be one of ${decl.choices.join(', ')}, got ${JSON.stringify(raw)}` };
+      return { problem: `${label} must be one of ${decl.choices.join(', ')}, got ${shown(raw)}` };
     case 'list':
     case 'multi': {
       const list = toList(raw);
@@ -36,7 +41,14 @@ export function coerce(decl: AnyDecl, raw: unknown): { value?: unknown; problem?
       if (decl.type === 'multi') {
         const unknown = list.filter((item) => !decl.choices.includes(item));
         // Unknown service names are reported by the declaration's own validator with the catalog listed.
-        if (unknown.length && decl.flag !== 'services') return { problem: `${label}: unknown value(s) ${unknown.join(', ')}; choose from ${decl.choices.join(', ')}` };
+        if (unknown.length && decl.flag !== 'services') return { problem: `${label}: unknown value(s) ${unknown.map(shown).join(', ')}; choose from ${decl.choices.join(', ')}` };
+        // A choice listed twice would be stored twice (and rendered twice); --services says so in its own words.
+        const twice = list.find((item, index) => list.indexOf(item) !== index);
+        if (twice !== undefined && decl.flag !== 'services') return { problem: `${label}: ${shown(twice)} is listed twice` };
+      }
+      if (decl.type === 'list') {
+        const long = list.map((item) => tooLong(item, decl.limit)).find(Boolean);
+        if (long) return { problem: `${label}: ${long}` };
       }
       return { value: list };
     }
@@ -81,13 +93,24 @@ export function resolveAnswers(raw: RawAnswers, { useDefaults }: ResolveOptions)
     const applies = decl.when ? decl.when(bag) : true;
     const given = raw[name];
     let value: unknown;
-    if (given !== undefined && given !== null) {
+    if (given === null) {
+      // `domain: null` (or an empty YAML value) silently meant "the default": say so instead.
+      problems.push(`--${decl.flag}: null is not a value; leave the key out to take the default`);
+      continue;
+    }
+    if (given !== undefined) {
       const coerced = coerce(decl, given);
       if (coerced.problem) {
         problems.push(coerced.problem);
         continue;
       }
       value = coerced.value;
+      // Length first: a pattern is never tried on a 30 MB value, and the limit names the tool it comes from.
+      const long = decl.type === 'string' ? tooLong(value as string, decl.limit) : undefined;
+      if (long) {
+        problems.push(`--${decl.flag}: ${long}`);
+        continue;
+      }
     } else if (!applies || useDefaults || decl.hidden) {
       value = defaultOf(decl, bag);
     } else {
@@ -159,7 +182,7 @@ export function crossCheck(answers: Answers): string[] {
   const ports = new Map<number, string>();
   const routes = new Map<string, string>();
   for (const svc of all) {
-    if (names.has(svc.name)) problems.push(`service name "${svc.name}" is used twice (a custom service cannot reuse a catalog name)`);
+    if (names.has(svc.name)) problems.push(`service name "${svc.name}" is already a service of this stack (a custom service cannot reuse a catalog name)`);
     names.add(svc.name);
     if (svc.port !== undefined) {
       const owner = ports.get(svc.port) ?? RESERVED_PORTS.get(svc.port);
@@ -171,9 +194,22 @@ export function crossCheck(answers: Answers): string[] {
       if (owner) problems.push(`route ${route} of "${svc.name}" is already served by "${owner}"`);
       else routes.set(route, svc.name);
     }
+    if (answers.customServices.some((custom) => custom.name === svc.name)) {
+      for (const route of svc.routes) {
+        const shadowed = routeShadowing(route, all.filter((other) => other.name !== svc.name));
+        if (shadowed) problems.push(`route ${route} of "${svc.name}" ${shadowed}`);
+      }
+    }
     const needs = new Set<DataNeed>(svc.needs);
     if (needs.has('sqs') && !hasSqs) problems.push(`service "${svc.name}" needs the SQS queue; use --queue sqs or sqs+kafka`);
     if (needs.has('kafka') && !hasKafka) problems.push(`service "${svc.name}" needs Kafka; use --queue kafka or sqs+kafka`);
+  }
+  // Onboarded services against the names the stack itself uses (derived from the model), once the rest holds.
+  if (!problems.length && answers.customServices.length) problems.push(...customServiceCollisions(answers).map((p) => `--custom-services: ${p}`));
+  if (!problems.length) {
+    const image = `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-`;
+    const longest = Math.max(0, ...servicesInUse(answers).map((svc) => svc.name.length), 'backup'.length);
+    if (image.length + longest > LIMITS.imageRef.max) problems.push(`--registry, --image-namespace and --project-name make image names longer than ${LIMITS.imageRef.max} characters (${LIMITS.imageRef.why}): ${shown(image)}`);
   }
   return problems;
 }

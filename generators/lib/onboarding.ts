@@ -13,6 +13,8 @@ import { RESERVED_PORTS, servicesInUse } from './answers.js';
 import type { RawAnswers } from './answers.js';
 import { DATA_NEEDS, SERVICE_KINDS } from './catalog.js';
 import * as check from './checks.js';
+import type { Limit } from './checks.js';
+import { reservedSecret, reservedServiceName, routeShadowing, wiredEnvNames } from './reserved.js';
 import type { Answers, CustomService } from './options.js';
 import { prepare } from './prepare/index.js';
 
@@ -35,6 +37,10 @@ export interface ServiceField {
   readonly type: 'string' | 'number' | 'choice' | 'list' | 'multi';
   readonly choices?: readonly string[];
   readonly required?: boolean;
+  /** A typical valid answer (docs and the property tests start from it). */
+  readonly example?: string;
+  /** Longest accepted text (each item of a list), from the tool that consumes the value (checks.ts LIMITS). */
+  readonly limit?: Limit;
   /** The prompt's default (shown in brackets, taken on Enter). */
   readonly default?: (service: ServiceDraft) => unknown;
   /** Asked only when this holds for the answers so far. */
@@ -49,12 +55,14 @@ const hasPort = (service: ServiceDraft): boolean => service.port !== undefined;
 export const SERVICE_FIELDS: readonly ServiceField[] = [
   {
     flag: 'name',
+    example: 'billing',
     key: 'name',
     message: 'Service name (a slug, e.g. billing)',
     help: 'Service name: a slug, unique in the stack',
     type: 'string',
     required: true,
-    check: (name: string, { answers }) => check.slug(name) ?? (servicesInUse(answers).some((svc) => svc.name === name) ? `"${name}" is already a service of this stack; choose another name` : undefined),
+    check: (name: string, { answers }) =>
+      check.slug(name) ?? (servicesInUse(answers).some((svc) => svc.name === name) ? `"${name}" is already a service of this stack; choose another name` : reservedServiceName(name)),
   },
   {
     flag: 'kind',
@@ -67,12 +75,14 @@ export const SERVICE_FIELDS: readonly ServiceField[] = [
   },
   {
     flag: 'source',
+    example: 'services/apps/billing',
     key: 'source',
     message: 'Source path in the GitMesh checkout (for kind image: repository:tag)',
     help: 'Path in the gitmesh/ checkout, or repository:tag for kind image',
     type: 'string',
     required: true,
-    check: (source: string, { service }) => check.serviceSource(String(service.kind ?? ''), source),
+    limit: check.LIMITS.path,
+    check: (source: string, { service }) => check.tooLong(source, service.kind === 'image' ? check.LIMITS.imageRef : check.LIMITS.path) ?? check.serviceSource(String(service.kind ?? ''), source),
   },
   {
     flag: 'port',
@@ -87,23 +97,32 @@ export const SERVICE_FIELDS: readonly ServiceField[] = [
   },
   {
     flag: 'health-path',
+    example: '/health',
     key: 'healthPath',
     message: 'HTTP health path, e.g. /health (empty: a TCP check)',
     help: 'HTTP health path, e.g. /health (needs --port; omit for a TCP or process check)',
     type: 'string',
     when: hasPort,
-    check: (path: string, { service }) => check.httpPath(path) ?? (hasPort(service) ? undefined : 'a health path needs --port'),
+    limit: check.LIMITS.path,
+    check: (path: string, { service }) => check.tooLong(path, check.LIMITS.path) ?? check.httpPath(path) ?? (hasPort(service) ? undefined : 'a health path needs --port'),
   },
   {
     flag: 'route',
+    example: '/billing/',
     key: 'routePath',
     message: 'Edge path to expose it at, e.g. /billing/ (empty: internal only)',
     help: 'Edge path prefix, e.g. /billing/ (needs --port; omit to keep it internal)',
     type: 'string',
     when: hasPort,
+    limit: check.LIMITS.route,
     check: (route: string, { answers, service }) => {
+      const problem = check.tooLong(route, check.LIMITS.route) ?? check.routePath(route);
+      if (problem) return problem;
       const owner = servicesInUse(answers).find((svc) => svc.routes.includes(route));
-      return check.routePath(route) ?? (owner ? `route ${route} is already served by "${owner.name}"` : hasPort(service) ? undefined : 'an exposed service needs --port');
+      if (owner) return `route ${route} is already served by "${owner.name}"`;
+      const shadowed = routeShadowing(route, servicesInUse(answers));
+      if (shadowed) return `route ${route} of ${JSON.stringify(String(service.name ?? 'this service'))} ${shadowed}`;
+      return hasPort(service) ? undefined : 'an exposed service needs --port';
     },
   },
   {
@@ -142,36 +161,62 @@ export const SERVICE_FIELDS: readonly ServiceField[] = [
   },
   {
     flag: 'env-vars',
+    example: 'BILLING_PLAN',
     key: 'env',
     message: 'Environment variables it needs (comma separated, set in .env)',
     help: 'Environment variables it reads, comma separated UPPER_SNAKE_CASE (set in .env)',
     type: 'list',
     default: () => [],
-    check: (names: string[]) => check.envNames(names),
+    limit: check.LIMITS.envName,
+    check: (names: string[], { answers, service }) => {
+      const problem = check.envNames(names);
+      if (problem) return problem;
+      const wired = wiredEnvNames(answers, draft(service));
+      const taken = names.filter((name) => wired.has(name));
+      return taken.length ? `env name ${taken.join(', ')} ${taken.length === 1 ? 'is' : 'are'} set by the generator for this service; leave ${taken.length === 1 ? 'it' : 'them'} out` : undefined;
+    },
   },
   {
     flag: 'secrets',
+    example: 'billing_token',
     key: 'secrets',
     message: 'Random secrets it needs (comma separated; make secrets creates them)',
     help: 'Random secrets it reads, comma separated lower_snake_case (make secrets creates them)',
     type: 'list',
     default: () => [],
-    check: (names: string[]) => check.secretNames(names),
+    limit: check.LIMITS.secretName,
+    check: (names: string[], { answers, service }) => secretProblems(names, answers, service),
   },
   {
     flag: 'external-secrets',
+    example: 'stripe_api_key',
     key: 'externalSecrets',
     message: 'Secrets a third party issues, e.g. stripe_api_key (comma separated; you write the values)',
     help: 'Secrets a third party issues (an API key), comma separated: make secrets writes a placeholder and warns',
     type: 'list',
     default: () => [],
-    check: (names: string[], { service }) => {
-      const problem = check.secretNames(names);
+    limit: check.LIMITS.secretName,
+    check: (names: string[], { answers, service }) => {
       const both = names.filter((name) => Array.isArray(service.secrets) && service.secrets.includes(name));
-      return problem ?? (both.length ? `${both.join(', ')} cannot be both a random and a third-party secret` : undefined);
+      return secretProblems(names, answers, service) ?? (both.length ? `${both.join(', ')} cannot be both a random and a third-party secret` : undefined);
     },
   },
 ];
+
+/** The service as answered so far, completed with neutral values, for probing what the wiring sets. */
+function draft(service: ServiceDraft): CustomService {
+  return { replicas: 1, size: 'standard', needs: [], env: [], secrets: [], ...(service as Partial<CustomService>), name: String(service.name ?? 'draft'), kind: (service.kind ?? 'node-worker') as CustomService['kind'], source: String(service.source ?? 'draft') };
+}
+
+/** A secret list: names, each once, none of the stack's, none whose `<NAME>_FILE` --env-vars lists too. */
+function secretProblems(names: readonly string[], answers: Answers, service: ServiceDraft): string | undefined {
+  const problem = check.secretNames(names) ?? names.map(reservedSecret).find(Boolean);
+  if (problem) return problem;
+  const env = Array.isArray(service.env) ? (service.env as string[]) : [];
+  const wired = wiredEnvNames(answers, { ...draft(service), secrets: [...names] });
+  const taken = env.filter((name) => wired.has(name));
+  return taken.length ? `env name ${taken.join(', ')} (--env-vars) is set by the generator for these secrets; leave it out of --env-vars` : undefined;
+}
 
 const fieldByFlag = new Map(SERVICE_FIELDS.map((field) => [field.flag, field]));
 
@@ -234,16 +279,23 @@ export function withServiceRemoved(answers: Answers, name: string): RawAnswers |
   return { ...answers, customServices: answers.customServices.filter((svc) => svc.name !== name) };
 }
 
+/** The .yo-rc.json text each `currentAnswers` result was read from (the run is refused if it changes meanwhile). */
+export const answersBasis = new WeakMap<Answers, { readonly yoRc: string | undefined }>();
+
 /** The stack's current answers, from .yo-rc.json; onboarding needs a generated repo. */
 export async function currentAnswers(cwd: string): Promise<Answers> {
   const { gatherAnswers, resolveOrThrow, RefusedError } = await import('./session.js');
   const gathered = await gatherAnswers(cwd, {}, {});
   if (Object.keys(gathered.raw).length === 0) throw new RefusedError('Not run', ['no .yo-rc.json answers here: generate the repo first (gitmesh-devops --defaults)']);
-  return resolveOrThrow(gathered.raw, true).answers!;
+  const answers = resolveOrThrow(gathered.raw, true).answers!;
+  answersBasis.set(answers, gathered.basis);
+  return answers;
 }
 
 export interface ServiceChange {
   readonly answers: Answers;
+  /** The .yo-rc.json text the change starts from. */
+  readonly basis: { readonly yoRc: string | undefined };
   /** Next steps the change leaves to the user (.env keys, secret values, unused secret files). */
   readonly notes: readonly string[];
 }
@@ -257,12 +309,12 @@ export async function answersForServiceChange(cwd: string, op: 'add' | 'remove',
     const next = withServiceRemoved(current, name);
     if (typeof next === 'string') throw new UsageError([next]);
     const answers = resolveOrThrow(next, true).answers!;
-    return { answers, notes: removalNotes(cwd, current, answers) };
+    return { answers, notes: removalNotes(cwd, current, answers), basis: answersBasis.get(current)! };
   }
   const { service, problems } = serviceFromFlags(values, current);
   if (problems.length) throw new UsageError(problems);
   const answers = resolveOrThrow(withServiceAdded(current, service), true).answers!;
-  return { answers, notes: additionNotes(answers.customServices.at(-1)!) };
+  return { answers, notes: additionNotes(answers.customServices.at(-1)!), basis: answersBasis.get(current)! };
 }
 
 export function additionNotes(service: CustomService): string[] {

@@ -5,6 +5,7 @@
  */
 import { CATALOG, DATA_NEEDS, SERVICE_KINDS, STANDARD_SERVICES, type DataNeed, type ServiceKind } from './catalog.js';
 import * as check from './checks.js';
+import { LIMITS, type Limit } from './checks.js';
 
 /** Answers seen by `when`/defaults while the set is still being built. Loosely typed on purpose to avoid a circular type. */
 export type AnswerBag = Readonly<Record<string, unknown>>;
@@ -25,10 +26,12 @@ interface DeclBase<T> {
   readonly hidden?: boolean;
 }
 
-export interface StringDecl extends DeclBase<string> { readonly type: 'string' }
+/** `limit`: the longest value the consuming tool takes (checked before any pattern; see checks.ts LIMITS). */
+export interface StringDecl extends DeclBase<string> { readonly type: 'string'; readonly limit: Limit }
 export interface NumberDecl extends DeclBase<number> { readonly type: 'number'; readonly min: number; readonly max: number }
 export interface BooleanDecl extends DeclBase<boolean> { readonly type: 'boolean' }
-export interface ListDecl extends DeclBase<readonly string[]> { readonly type: 'list' }
+/** `limit` applies to each item. */
+export interface ListDecl extends DeclBase<readonly string[]> { readonly type: 'list'; readonly limit: Limit }
 export interface ChoiceDecl<C extends string> extends DeclBase<C> { readonly type: 'choice'; readonly choices: readonly C[] }
 export interface MultiDecl<C extends string> extends DeclBase<readonly C[]> { readonly type: 'multi'; readonly choices: readonly C[] }
 export interface JsonDecl<T> extends DeclBase<T> { readonly type: 'json'; readonly parse: (value: unknown) => { value?: T; problems: string[] } }
@@ -66,6 +69,7 @@ export const optionDeclarations = {
   projectName: {
     type: 'string',
     flag: 'project-name',
+    limit: { max: 40, why: 'the project name limit (it prefixes container and image names)' },
     message: 'Project name (a slug: lowercase letters, digits and dashes)',
     description: 'Names the compose project, the containers, the images and the generated repo.',
     default: 'gitmesh',
@@ -74,6 +78,7 @@ export const optionDeclarations = {
   domain: {
     type: 'string',
     flag: 'domain',
+    limit: LIMITS.commonName,
     message: 'Primary domain GitMesh is served on',
     description: 'Public host name of the edge proxy and the TLS certificate.',
     default: 'gitmesh.example.com',
@@ -82,6 +87,7 @@ export const optionDeclarations = {
   extraServerNames: {
     type: 'list',
     flag: 'extra-server-names',
+    limit: LIMITS.dnsName,
     message: 'Extra server names (comma separated, may be empty)',
     description: 'More host names served by the edge and added to the certificate.',
     default: [],
@@ -138,6 +144,7 @@ export const optionDeclarations = {
   registry: {
     type: 'string',
     flag: 'registry',
+    limit: LIMITS.dnsName,
     message: 'Container image registry',
     description: 'Registry host the CI pushes to and the hosts pull from.',
     default: 'ghcr.io',
@@ -146,6 +153,7 @@ export const optionDeclarations = {
   imageNamespace: {
     type: 'string',
     flag: 'image-namespace',
+    limit: LIMITS.imageRef,
     message: 'Image namespace (organisation or user in the registry)',
     description: 'Images are named `<registry>/<namespace>/<project>-<service>`.',
     default: 'your-org',
@@ -154,6 +162,7 @@ export const optionDeclarations = {
   gitmeshRepo: {
     type: 'string',
     flag: 'gitmesh-repo',
+    limit: LIMITS.gitUrl,
     message: 'GitMesh CE git repository (added as the `gitmesh/` submodule)',
     description: 'Source of the application code; the submodule is the Docker build context.',
     default: 'https://github.com/alveoli-app/gitmesh-ce.git',
@@ -162,6 +171,7 @@ export const optionDeclarations = {
   gitmeshRef: {
     type: 'string',
     flag: 'gitmesh-ref',
+    limit: { max: 100, why: 'the git ref limit' },
     message: 'GitMesh CE ref to build (tag, branch or commit)',
     description: 'The submodule is pinned to this ref. Default: GitMesh CE main at 2026-01-31 (the release tags hold a different app). A full commit SHA gives reproducible builds.',
     default: 'c85610d5b590d924565136fc89285230d607b8ea',
@@ -176,6 +186,7 @@ export const optionDeclarations = {
   acmeEmail: {
     type: 'string',
     flag: 'acme-email',
+    limit: LIMITS.email,
     message: "Let's Encrypt account email",
     description: 'Expiry and account notices from the ACME CA go here.',
     default: (answers) => `ops@${String(answers.domain ?? 'example.com')}`,
@@ -185,6 +196,7 @@ export const optionDeclarations = {
   tlsCertPath: {
     type: 'string',
     flag: 'tls-cert-path',
+    limit: LIMITS.hostPath,
     message: 'Host path of the certificate chain (PEM)',
     description: 'Mounted read-only into the edge proxy in `provided` mode.',
     default: '/etc/ssl/gitmesh/fullchain.pem',
@@ -194,6 +206,7 @@ export const optionDeclarations = {
   tlsKeyPath: {
     type: 'string',
     flag: 'tls-key-path',
+    limit: LIMITS.hostPath,
     message: 'Host path of the private key (PEM)',
     description: 'Mounted read-only into the edge proxy in `provided` mode.',
     default: '/etc/ssl/gitmesh/privkey.pem',
@@ -233,7 +246,12 @@ export const optionDeclarations = {
     message: 'Deployment environments',
     description: 'GitHub environments the CD pipeline deploys to, in promotion order.',
     default: ['staging', 'production'],
-    validate: (envs) => (envs.length === 0 ? 'choose at least one environment' : undefined),
+    validate: (envs) => {
+      if (envs.length === 0) return 'choose at least one environment';
+      // Promotion order: the CD pipeline deploys to each in turn, so production before staging would be backwards.
+      const order = ENVIRONMENTS.filter((env) => envs.includes(env));
+      return envs.join() === order.join() ? undefined : `list the environments in promotion order: ${order.join(', ')}`;
+    },
   }),
   targets: multi(['compose', 'kubernetes'], {
     flag: 'targets',
@@ -252,6 +270,7 @@ export const optionDeclarations = {
   backupSchedule: {
     type: 'string',
     flag: 'backup-schedule',
+    limit: LIMITS.cron,
     message: 'Backup schedule (5-field cron, UTC)',
     description: 'When the backup service takes a set.',
     default: '15 2 * * *',

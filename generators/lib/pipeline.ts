@@ -1,17 +1,18 @@
 /**
  * The generation pipeline shared by the Yeoman generator and the `gitmesh-devops` bin:
- * answers → model → rendered files → plan → writes through a mem-fs editor. Committing the
- * editor to disk is the caller's job (Yeoman does it after the run; the bin does it itself).
+ * answers → model → rendered files → plan → the list of operations that repo-io.ts applies as one
+ * transaction. Nothing here writes; reads go through a `RepoReader`.
  */
-import { readFileSync, rmdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MemFsEditor } from 'mem-fs-editor';
+import { RefusedError } from './errors.js';
 import { renderFiles } from './files/index.js';
 import type { Answers } from './options.js';
 import { OPTION_NAMES } from './options.js';
-import { BASE_DIR, MANIFEST_PATH, nextBase, nextManifest, plan, summarize, WRITING_ACTIONS, type DesiredFile, type Manifest, type PlanEntry, type PlanSummary } from './planner.js';
+import { BASE_DIR, MANIFEST_PATH, nextBase, nextManifest, parseManifest, plan, repoPathProblem, summarize, WRITING_ACTIONS, type DesiredFile, type Manifest, type PlanEntry, type PlanSummary } from './planner.js';
 import { prepare } from './prepare/index.js';
+import type { Operation, RepoReader } from './repo-io.js';
 import { yoResolver } from './yo-resolve.js';
 
 export const GENERATOR_NAME = 'generator-gitmesh-devops';
@@ -37,18 +38,22 @@ export interface PipelineFlags {
   readonly restore?: boolean;
 }
 
-/** `.yo-rc.json` content: every answer, in declaration order, so a rerun asks nothing. */
+export const YO_RC = '.yo-rc.json';
+
+/** `.yo-rc.json` content: every answer, in declaration order, so a rerun asks nothing. Other keys are kept. */
 export function yoRcContent(answers: Answers, existing: string | undefined): string {
   let other: Record<string, unknown> = {};
   if (existing) {
     try {
-      other = JSON.parse(existing) as Record<string, unknown>;
+      const parsed = JSON.parse(existing) as unknown;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) other = parsed as Record<string, unknown>;
     } catch {
       other = {};
     }
   }
+  const ours = typeof other[GENERATOR_NAME] === 'object' && other[GENERATOR_NAME] !== null ? (other[GENERATOR_NAME] as Record<string, unknown>) : {};
   const ordered = Object.fromEntries(OPTION_NAMES.map((name) => [name, answers[name]]));
-  return `${JSON.stringify({ ...other, [GENERATOR_NAME]: { answers: ordered } }, null, 2)}\n`;
+  return `${JSON.stringify({ ...other, [GENERATOR_NAME]: { ...ours, answers: ordered } }, null, 2)}\n`;
 }
 
 export function storedAnswers(yoRc: string | undefined): Record<string, unknown> | undefined {
@@ -64,66 +69,67 @@ export interface PlannedRun {
   readonly previous?: Manifest;
 }
 
-/** Reads through the editor: mem-fs falls back to disk, and sees this run's pending writes. */
-const reader = (editor: MemFsEditor, root: string) => (path: string): string | undefined => {
-  const full = join(root, path);
-  return editor.exists(full) ? editor.read(full) ?? undefined : undefined;
-};
+/** The previous run's manifest, refused whole (with one line per problem) when it cannot be trusted. */
+function previousManifest(reader: RepoReader): Manifest | undefined {
+  const found = reader.file(MANIFEST_PATH);
+  if (found === undefined) return undefined;
+  const heading = "Not run: the generator's record of this repo is damaged";
+  if (found.kind === 'symlink') throw new RefusedError(heading, [`${found.at} is a symlink: the generator keeps its state inside the repo`]);
+  if (found.kind === 'not-a-file') throw new RefusedError(heading, [`${found.at === MANIFEST_PATH ? MANIFEST_PATH : found.at} is a directory or not a regular file: restore ${MANIFEST_PATH} from git (git checkout -- ${MANIFEST_PATH})`]);
+  if (found.kind === 'binary') throw new RefusedError(heading, [`${MANIFEST_PATH} is not UTF-8 text: restore it from git (git checkout -- ${MANIFEST_PATH})`]);
+  const parsed = parseManifest(found.text);
+  if (parsed.problems.length) throw new RefusedError(heading, parsed.problems);
+  return parsed.manifest;
+}
 
-export function planRun(answers: Answers, editor: MemFsEditor, root: string, flags: PipelineFlags = {}): PlannedRun {
-  const read = reader(editor, root);
+export function planRun(answers: Answers, reader: RepoReader, flags: PipelineFlags = {}): PlannedRun {
   const model = prepare(answers);
-  const desired: DesiredFile[] = [...renderFiles(model), { path: '.yo-rc.json', content: yoRcContent(answers, read('.yo-rc.json')) }];
-  const manifestText = read(MANIFEST_PATH);
-  const previous = manifestText ? (JSON.parse(manifestText) as Manifest) : undefined;
+  const desired: DesiredFile[] = [...renderFiles(model), { path: YO_RC, content: yoRcContent(answers, reader.text(YO_RC)), policy: 'state' }];
+  for (const file of desired) {
+    const why = repoPathProblem(file.path);
+    if (why) throw new Error(`a template produced the path ${JSON.stringify(file.path)} (${why})`);
+  }
+  const previous = previousManifest(reader);
+  const readBase = (path: string): string | undefined => reader.text(`${BASE_DIR}/${path}`);
   const entries = plan({
     desired,
-    readDisk: read,
+    readDisk: reader.file,
     ...(previous ? { previous } : {}),
-    readBase: (path) => read(`${BASE_DIR}/${path}`),
-    resolve: yoResolver(read('.yo-resolve')),
+    readBase,
+    resolve: yoResolver(reader.text('.yo-resolve')),
     force: flags.force ?? false,
     restore: flags.restore ?? false,
   });
-  const manifest = nextManifest(entries, previous, GENERATOR_NAME, GENERATOR_VERSION, (path) => read(`${BASE_DIR}/${path}`));
+  const manifest = nextManifest(entries, previous, GENERATOR_NAME, GENERATOR_VERSION, readBase);
   return { entries, summary: summarize(entries), manifest, ...(previous ? { previous } : {}) };
 }
 
-/** The only place generated content is written: planned files, their merge bases, backups and the manifest. */
-export function applyRun(run: PlannedRun, editor: MemFsEditor, root: string): void {
-  const read = reader(editor, root);
-  const write = (path: string, content: string, executable = false): void => {
-    editor.write(join(root, path), content, executable ? ({ stat: { mode: 0o100755 } } as never) : undefined);
-  };
+/**
+ * The run as operations, in the order they land: backups, files, merge bases, then .yo-rc.json and
+ * the manifest last (an interrupted run never leaves a manifest that describes files not yet written).
+ * A run that changes nothing gives no operation at all.
+ */
+export function operationsOf(run: PlannedRun, reader: RepoReader): Operation[] {
+  const backups: Operation[] = [];
+  const files: Operation[] = [];
+  const bases: Operation[] = [];
+  const last: Operation[] = [];
   for (const entry of run.entries) {
-    if (entry.action === 'force' && entry.before !== undefined && entry.backup !== undefined) write(entry.backup, entry.before);
-    if (WRITING_ACTIONS.has(entry.action) && entry.write !== undefined) write(entry.path, entry.write, entry.executable);
-    if (entry.action === 'delete') editor.delete(join(root, entry.path));
+    if (entry.action === 'force' && entry.backup !== undefined) backups.push({ op: 'copy', path: entry.backup, from: entry.path });
+    if (WRITING_ACTIONS.has(entry.action) && entry.write !== undefined) {
+      (entry.path === YO_RC ? last : files).push({ op: 'write', path: entry.path, content: entry.write, ...(entry.executable ? { executable: true } : {}) });
+    }
+    if (entry.action === 'delete') files.push({ op: 'delete', path: entry.path });
     const basePath = `${BASE_DIR}/${entry.path}`;
-    const oldBase = read(basePath);
+    const oldBase = reader.text(basePath);
     const base = nextBase(entry, oldBase);
     if (base === undefined) {
-      if (oldBase !== undefined) editor.delete(join(root, basePath));
+      if (reader.file(basePath) !== undefined && entry.action === 'delete') bases.push({ op: 'delete', path: basePath });
     } else if (base !== oldBase) {
-      write(basePath, base);
+      bases.push({ op: 'write', path: basePath, content: base });
     }
   }
   const manifestText = `${JSON.stringify(run.manifest, null, 2)}\n`;
-  if (read(MANIFEST_PATH) !== manifestText) write(MANIFEST_PATH, manifestText);
-}
-
-/** After deletions, remove the directories they left empty (so add-then-remove leaves no trace). */
-export function pruneEmptyDirs(root: string, run: PlannedRun): void {
-  for (const entry of run.entries) {
-    if (entry.action !== 'delete') continue;
-    for (const start of [entry.path, `${BASE_DIR}/${entry.path}`]) {
-      for (let dir = dirname(start); dir !== '.' && dir !== ''; dir = dirname(dir)) {
-        try {
-          rmdirSync(join(root, dir));
-        } catch {
-          break; // not empty, or already gone
-        }
-      }
-    }
-  }
+  if (reader.text(MANIFEST_PATH) !== manifestText) last.push({ op: 'write', path: MANIFEST_PATH, content: manifestText });
+  return [...backups, ...files, ...bases, ...last];
 }

@@ -4,7 +4,9 @@
  * identical, merge (three-way, clean), conflict (diff3 markers), unresolved (markers still in the
  * file), keep (user's edit), skip, force, delete, deleted-by-user or kept-removed. Each decision
  * carries a typed `reason` (and its facts: hunk counts, backup path) that the report turns into
- * text; nothing downstream parses a sentence. It does no I/O itself; `applyRun` writes through mem-fs.
+ * text; nothing downstream parses a sentence. It does no I/O itself: it sees the disk only as
+ * `DiskFile` values that repo-io.ts reads (never through a symlink, never decoding bytes lossily), and
+ * repo-io.ts carries out its decisions as one journalled transaction.
  */
 import { createHash } from 'node:crypto';
 import { diff3Merge } from 'node-diff3';
@@ -14,7 +16,21 @@ export const MANIFEST_PATH = `${STATE_DIR}/manifest.json`;
 export const BASE_DIR = `${STATE_DIR}/base`;
 export const BACKUP_DIR = `${STATE_DIR}/backup`;
 
-export type FilePolicy = 'regenerate' | 'create-once';
+/**
+ * `regenerate`: merged with the user's edits; `create-once`: the user's after creation; `state`: the
+ * generator's own record (.yo-rc.json), derived from the file itself, so it is rewritten whole and
+ * never merged with conflict markers (a marker would make it unreadable JSON for every later run).
+ */
+export type FilePolicy = 'regenerate' | 'create-once' | 'state';
+
+/** What is at a path, as repo-io.ts reads it. `at` names the path itself or the parent that is the problem. */
+export type DiskFile =
+  | { readonly kind: 'text'; readonly text: string }
+  /** Not valid UTF-8: never decoded, so never rewritten from a lossy copy. */
+  | { readonly kind: 'binary' }
+  | { readonly kind: 'symlink'; readonly at: string }
+  /** A directory, device or socket where a file goes (or a file where a directory goes). */
+  | { readonly kind: 'not-a-file'; readonly at: string };
 
 export interface DesiredFile {
   readonly path: string;
@@ -30,6 +46,7 @@ export type Action =
   | 'merge'
   | 'conflict'
   | 'unresolved'
+  | 'blocked'
   | 'keep'
   | 'skip'
   | 'force'
@@ -53,7 +70,11 @@ export type Reason =
   | 'forced'
   | 'yo-resolve-force'
   | 'no-longer-generated'
-  | 'no-longer-generated-edited';
+  | 'no-longer-generated-edited'
+  | 'stored-answers'
+  | 'symlink'
+  | 'not-text'
+  | 'not-a-file';
 
 export interface PlanEntry {
   readonly path: string;
@@ -68,8 +89,10 @@ export interface PlanEntry {
   readonly before?: string;
   /** `conflict`: hunks written with markers; `unresolved`: marker lines still in the file. */
   readonly conflicts?: number;
-  /** `force`: where the user's version is copied before it is overwritten. */
+  /** `force`: where the user's version is copied (byte for byte) before it is overwritten. */
   readonly backup?: string;
+  /** `blocked`: the path, or the parent of it, that is a symlink or not a file. */
+  readonly blockedAt?: string;
 }
 
 export interface ManifestEntry {
@@ -87,7 +110,7 @@ export interface Manifest {
 
 export interface PlanInput {
   readonly desired: readonly DesiredFile[];
-  readonly readDisk: (path: string) => string | undefined;
+  readonly readDisk: (path: string) => DiskFile | undefined;
   readonly previous?: Manifest;
   readonly readBase: (path: string) => string | undefined;
   /** `.yo-resolve`-style per-file override. */
@@ -118,17 +141,27 @@ export function plan(input: PlanInput): PlanEntry[] {
   // Files generated last time that the templates no longer produce.
   for (const path of Object.keys(input.previous?.files ?? {}).sort()) {
     if (desiredPaths.has(path)) continue;
-    const disk = input.readDisk(path);
-    if (disk === undefined) continue;
+    const found = input.readDisk(path);
+    if (found === undefined) continue;
+    if (found.kind === 'symlink' || found.kind === 'not-a-file') {
+      entries.push({ path, action: 'blocked', reason: found.kind, blockedAt: found.at });
+      continue;
+    }
+    // Bytes that are not UTF-8 were never ours to delete unseen: the user's, kept.
+    if (found.kind === 'binary') {
+      entries.push({ path, action: 'kept-removed', reason: 'no-longer-generated-edited' });
+      continue;
+    }
+    const disk = normalizeEol(found.text);
     const base = input.readBase(path);
     const unchanged = base !== undefined ? disk === base : sha256(disk) === input.previous!.files[path]!.template;
     const markers = markerLines(disk);
     entries.push(
       markers
-        ? { path, action: 'unresolved', reason: 'markers-present', before: disk, conflicts: markers }
+        ? { path, action: 'unresolved', reason: 'markers-present', before: found.text, conflicts: markers }
         : unchanged
-          ? { path, action: 'delete', reason: 'no-longer-generated', before: disk }
-          : { path, action: 'kept-removed', reason: 'no-longer-generated-edited', before: disk },
+          ? { path, action: 'delete', reason: 'no-longer-generated', before: found.text }
+          : { path, action: 'kept-removed', reason: 'no-longer-generated-edited', before: found.text },
     );
   }
   return entries;
@@ -137,34 +170,55 @@ export function plan(input: PlanInput): PlanEntry[] {
 function planFile(file: DesiredFile, input: PlanInput): PlanEntry {
   const { path, content } = file;
   const common = { path, base: content, ...(file.executable ? { executable: true } : {}) };
-  const disk = input.readDisk(path);
+  const found = input.readDisk(path);
   const previous = input.previous?.files[path];
   const resolution = input.resolve?.(path);
-  if (disk === undefined) {
+  if (found === undefined) {
     if (previous && !input.restore) return { ...common, action: 'deleted-by-user', reason: 'user-deleted' };
     return { ...common, action: 'create', write: content, reason: previous ? 'restored' : 'new-file' };
   }
-  if (resolution === 'skip') return { ...common, action: 'skip', before: disk, reason: 'yo-resolve-skip' };
-  if (disk === content) return { ...common, action: 'identical', before: disk, reason: 'up-to-date' };
-  if (file.policy === 'create-once') return { ...common, action: 'keep', before: disk, reason: 'created-once' };
+  // Never written through, whatever the flags: a symlink may point anywhere, outside the repo too.
+  if (found.kind === 'symlink' || found.kind === 'not-a-file') return { ...common, action: 'blocked', reason: found.kind, blockedAt: found.at };
+  if (resolution === 'skip') return { ...common, action: 'skip', reason: 'yo-resolve-skip', ...(found.kind === 'text' ? { before: found.text } : {}) };
+  if (found.kind === 'binary') {
+    if (file.policy === 'create-once') return { ...common, action: 'keep', reason: 'created-once' };
+    // Bytes that are not UTF-8 cannot be merged without loss: left alone, or --force copies them whole to the backup.
+    if (input.force || resolution === 'force') return { ...common, action: 'force', write: content, reason: input.force ? 'forced' : 'yo-resolve-force', backup: `${BACKUP_DIR}/${path}` };
+    return { ...common, action: 'blocked', reason: 'not-text', blockedAt: path };
+  }
+  // CRLF files are compared and merged with LF endings, and written back with the user's CRLF.
+  const raw = found.text;
+  const crlf = isCrlf(raw);
+  const disk = crlf ? normalizeEol(raw) : raw;
+  const styled = (text: string): string => (crlf ? text.replace(/\n/g, '\r\n') : text);
+  if (disk === content) return { ...common, action: 'identical', before: raw, reason: 'up-to-date' };
+  if (file.policy === 'state') return { ...common, action: 'update', write: styled(content), before: raw, reason: 'stored-answers' };
+  if (file.policy === 'create-once') return { ...common, action: 'keep', before: raw, reason: 'created-once' };
   const base = previous ? input.readBase(path) : undefined;
   // Unedited means: the file is still exactly what the templates produced last time.
   const pristine = base !== undefined ? disk === base : previous !== undefined && sha256(disk) === previous.template;
-  if (pristine) return { ...common, action: 'update', write: content, before: disk, reason: 'not-edited' };
+  if (pristine) return { ...common, action: 'update', write: styled(content), before: raw, reason: 'not-edited' };
   // Only an edited file is forced (and backed up): an unedited one is a plain update above.
   if (input.force || resolution === 'force') {
-    return { ...common, action: 'force', write: content, before: disk, reason: input.force ? 'forced' : 'yo-resolve-force', backup: `${BACKUP_DIR}/${path}` };
+    return { ...common, action: 'force', write: styled(content), before: raw, reason: input.force ? 'forced' : 'yo-resolve-force', backup: `${BACKUP_DIR}/${path}` };
   }
   // Markers from an earlier conflict are never "your edit": the file stays as it is until resolved.
   const markers = markerLines(disk);
-  if (markers) return { ...common, action: 'unresolved', before: disk, reason: 'markers-present', conflicts: markers };
-  if (base !== undefined && base === content) return { ...common, action: 'keep', before: disk, reason: 'user-edit-kept' };
+  if (markers) return { ...common, action: 'unresolved', before: raw, reason: 'markers-present', conflicts: markers };
+  if (base !== undefined && base === content) return { ...common, action: 'keep', before: raw, reason: 'user-edit-kept' };
   // No base: a file we never generated is in the way, so everything differing conflicts.
   const merged = mergeThreeWay(disk, base ?? '', content, path);
   return merged.conflicts
-    ? { ...common, action: 'conflict', write: merged.text, before: disk, reason: 'conflicting-hunks', conflicts: merged.conflicts }
-    : { ...common, action: 'merge', write: merged.text, before: disk, reason: 'merged' };
+    ? { ...common, action: 'conflict', write: styled(merged.text), before: raw, reason: 'conflicting-hunks', conflicts: merged.conflicts }
+    : { ...common, action: 'merge', write: styled(merged.text), before: raw, reason: 'merged' };
 }
+
+/** Every line ends in CRLF (a file with mixed endings is taken as it is). */
+export function isCrlf(text: string): boolean {
+  return text.includes('\r\n') && !/(?:^|[^\r])\n/.test(text);
+}
+
+const normalizeEol = (text: string): string => (isCrlf(text) ? text.replace(/\r\n/g, '\n') : text);
 
 const splitLines = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
 
@@ -218,7 +272,7 @@ export function nextManifest(entries: readonly PlanEntry[], previous: Manifest |
 export function nextBase(entry: PlanEntry, oldBase: string | undefined): string | undefined {
   if (entry.action === 'delete') return undefined;
   // Skipped, user-deleted and unresolved files keep their base: the next merge starts from it.
-  if (entry.action === 'skip' || entry.action === 'deleted-by-user' || entry.action === 'kept-removed' || entry.action === 'unresolved') return oldBase;
+  if (entry.action === 'skip' || entry.action === 'deleted-by-user' || entry.action === 'kept-removed' || entry.action === 'unresolved' || entry.action === 'blocked') return oldBase;
   // A create-once file keeps the base it was created from; every other managed file moves to the new output.
   if (entry.reason === 'created-once') return oldBase ?? entry.base;
   return entry.base;
@@ -230,6 +284,8 @@ export interface PlanSummary {
   readonly conflicts: readonly string[];
   /** Files that still hold markers from an earlier run (left untouched). */
   readonly unresolved: readonly string[];
+  /** Files the run must not write: symlinks, non-UTF-8 bytes, directories in the way. */
+  readonly blocked: readonly string[];
   readonly changed: boolean;
 }
 
@@ -240,6 +296,54 @@ export function summarize(entries: readonly PlanEntry[]): PlanSummary {
     counts,
     conflicts: entries.filter((entry) => entry.action === 'conflict').map((entry) => entry.path),
     unresolved: entries.filter((entry) => entry.action === 'unresolved').map((entry) => entry.path),
+    blocked: entries.filter((entry) => entry.action === 'blocked').map((entry) => entry.path),
     changed: entries.some((entry) => WRITING_ACTIONS.has(entry.action) || entry.action === 'delete'),
   };
+}
+
+/**
+ * Why a repo-relative path from outside the generator (the manifest, the journal) cannot be used, or
+ * undefined: it must be relative, normalised and inside the repo (no `..`, `.`, empty segment,
+ * backslash or NUL), and never inside .git.
+ */
+export function repoPathProblem(path: unknown): string | undefined {
+  if (typeof path !== 'string' || path === '') return 'not a path';
+  if (path.length > 4096) return 'longer than PATH_MAX';
+  if (path.includes('\0') || path.includes('\\')) return 'holds a NUL or a backslash';
+  if (path.startsWith('/')) return 'absolute';
+  const segments = path.split('/');
+  if (segments.includes('..')) return 'climbs out with ..';
+  if (segments.some((segment) => segment === '' || segment === '.')) return 'not normalised';
+  if (segments[0] === '.git') return 'inside .git';
+  return undefined;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * Reads the manifest, refusing it whole when any entry is not a file inside the repo: a cloned repo
+ * could otherwise make a run delete (or write) a predictable file outside itself.
+ */
+export function parseManifest(text: string): { manifest?: Manifest; problems: string[] } {
+  const not = (why: string): string => `${MANIFEST_PATH} is not the generator's manifest: ${why}`;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { problems: [`${MANIFEST_PATH} is not valid JSON (${(error as Error).message.split('\n')[0]}): restore it from git (git checkout -- ${MANIFEST_PATH})`] };
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { problems: [not('it must hold an object with "generator", "version" and "files"')] };
+  const record = data as Record<string, unknown>;
+  const files = record.files;
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) return { problems: [not('"files" must be an object of path → hashes')] };
+  const problems: string[] = [];
+  for (const [path, entry] of Object.entries(files as Record<string, unknown>)) {
+    const why = repoPathProblem(path) ?? (path === STATE_DIR || path.startsWith(`${STATE_DIR}/`) ? `inside ${STATE_DIR}` : undefined);
+    if (why) problems.push(not(`${JSON.stringify(path.length > 200 ? `${path.slice(0, 200)}…` : path)} is not a path inside the repo (${why})`));
+    else if (typeof entry !== 'object' || entry === null || !HEX64.test(String((entry as ManifestEntry).sha256)) || !HEX64.test(String((entry as ManifestEntry).template))) {
+      problems.push(not(`the entry of ${JSON.stringify(path)} must hold "sha256" and "template" hashes`));
+    }
+  }
+  if (problems.length) return { problems: problems.slice(0, 20) };
+  return { manifest: { generator: String(record.generator ?? ''), version: String(record.version ?? ''), files: files as Record<string, ManifestEntry> }, problems: [] };
 }

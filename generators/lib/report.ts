@@ -3,11 +3,11 @@
  * touches or the user must know about (never the merge bases or the manifest), then a summary with
  * counts and the next steps. The Yeoman generators and the bin print exactly these lines.
  */
-import type { Action, PlanEntry, Reason } from './planner.js';
+import { BACKUP_DIR, type Action, type PlanEntry, type Reason } from './planner.js';
 import type { PlannedRun } from './pipeline.js';
 
 /** Per-file lines are printed for these actions; identical and kept files are only counted. */
-const SHOWN: ReadonlySet<Action> = new Set(['create', 'update', 'merge', 'conflict', 'unresolved', 'force', 'delete', 'skip', 'deleted-by-user', 'kept-removed']);
+const SHOWN: ReadonlySet<Action> = new Set(['create', 'update', 'merge', 'conflict', 'unresolved', 'blocked', 'force', 'delete', 'skip', 'deleted-by-user', 'kept-removed']);
 
 const WIDTH = 16;
 
@@ -28,6 +28,13 @@ export function describe(entry: PlanEntry): string {
     'yo-resolve-force': `.yo-resolve says force; your version is saved as ${entry.backup ?? ''}`,
     'no-longer-generated': 'no longer generated and never edited',
     'no-longer-generated-edited': 'no longer generated, but you edited it: kept',
+    'stored-answers': '',
+    symlink:
+      entry.blockedAt === undefined || entry.blockedAt === entry.path
+        ? 'a symlink: the generator never writes through one; replace it with a regular file'
+        : `${entry.blockedAt} is a symlink: the generator never writes through one; replace it with a regular directory`,
+    'not-a-file': `${entry.blockedAt ?? entry.path} is ${entry.blockedAt && entry.blockedAt !== entry.path ? 'a file where a directory goes' : 'not a regular file'}: move it away`,
+    'not-text': `not UTF-8 text: left byte for byte as it is; convert it to UTF-8 or move it away, or run with --force (a byte-for-byte copy goes to ${BACKUP_DIR}/)`,
   };
   return texts[entry.reason];
 }
@@ -48,6 +55,7 @@ const COUNT_WORDS: ReadonlyArray<readonly [Action, string]> = [
   ['force', 'forced'],
   ['conflict', 'with new conflicts'],
   ['unresolved', 'still unresolved'],
+  ['blocked', 'blocked'],
   ['delete', 'deleted'],
   ['skip', 'skipped (.yo-resolve)'],
   ['deleted-by-user', 'deleted by you'],
@@ -78,7 +86,7 @@ export function headerLines(run: PlannedRun, context: ReportContext): string[] {
 export function summaryLines(run: PlannedRun, context: ReportContext): string[] {
   const { summary } = run;
   const lines: string[] = [];
-  const needsWork = summary.conflicts.length + summary.unresolved.length > 0;
+  const needsWork = summary.conflicts.length + summary.unresolved.length + summary.blocked.length > 0;
   if (!summary.changed && !needsWork) lines.push('Nothing to change: the repo matches the answers.');
   else lines.push('', `Done: ${countsLine(run)}.`);
   if (summary.conflicts.length) {
@@ -86,6 +94,9 @@ export function summaryLines(run: PlannedRun, context: ReportContext): string[] 
   }
   if (summary.unresolved.length) {
     lines.push('', `${summary.unresolved.length} file(s) still have unresolved conflict markers from an earlier run:`, ...summary.unresolved.map((path) => `  ${path}`));
+  }
+  if (summary.blocked.length) {
+    lines.push('', `${summary.blocked.length} file(s) blocked (symlinks, bytes that are not UTF-8, or something else in the way), left untouched:`, ...summary.blocked.map((path) => `  ${path}`));
   }
   const steps = nextSteps(run, context);
   if (steps.length) lines.push('', 'Next steps:', ...steps.map((step) => `  - ${step}`));
@@ -101,6 +112,7 @@ function nextSteps(run: PlannedRun, context: ReportContext): string[] {
       'Run the generator again: it exits 3 until no file holds a marker.',
     );
   }
+  if (summary.blocked.length) steps.push('Fix each blocked file as its line says, then run the generator again: it exits 3 while any is blocked.');
   steps.push(...(context.notes ?? []));
   if (!run.previous && summary.counts.create) {
     steps.push(

@@ -1,6 +1,9 @@
 /** Flags that steer a run (not answers), shared by the Yeoman generator and the bin. */
 import { execFileSync } from 'node:child_process';
-import { RefusedError } from './session.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { RefusedError } from './errors.js';
+import { JOURNAL_PATH } from './repo-io.js';
 
 export const RUN_FLAGS = {
   defaults: { type: 'boolean', camel: 'defaults', description: 'Use the GitMesh CE standard stack for every unanswered question; ask nothing' },
@@ -14,8 +17,12 @@ export const RUN_FLAGS = {
 
 export type RunFlagName = keyof typeof RUN_FLAGS;
 
-/** Refuses to regenerate over uncommitted changes, so `git diff` can always show and revert a run. */
+/**
+ * Refuses to regenerate over uncommitted changes, so `git diff` can always show and revert a run.
+ * Changes an interrupted run left (its journal is there) are the generator's own: the run completes them.
+ */
 export function assertCleanTree(cwd: string): void {
+  if (existsSync(join(cwd, JOURNAL_PATH))) return;
   let status: string;
   try {
     status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

@@ -1,17 +1,17 @@
 /**
  * Executes one planned run, the same way for `yo gitmesh-devops`, `yo gitmesh-devops:service` and the
- * bin: refuse a dirty tree, plan, then either print the dry run or write through a private mem-fs
- * editor and commit it here. Yeoman's shared mem-fs never sees our files, so its conflicter (the
- * `Overwrite …? (ynarxdeih)` prompt, one `force` line per file, the phantom `.yo-resolve`) never
- * runs: the planner has already decided every file, and the yo path gives exactly the bin's result.
+ * bin: refuse a dirty tree, take the repo's lock, finish an interrupted run, plan, check every target,
+ * then apply the plan as one transaction (repo-io.ts) or print the dry run. Yeoman's mem-fs never sees
+ * our files, so its conflicter (the `Overwrite …? (ynarxdeih)` prompt) never runs: the planner has
+ * already decided every file, and the yo path gives exactly the bin's result.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { create as createStore } from 'mem-fs';
-import { create as createEditor } from 'mem-fs-editor';
 import { unifiedDiff } from './diff.js';
+import { RefusedError } from './errors.js';
 import type { Answers } from './options.js';
-import { applyRun, EXIT_CONFLICTS, GENERATOR_VERSION, planRun, pruneEmptyDirs, type PlannedRun } from './pipeline.js';
+import { EXIT_CONFLICTS, GENERATOR_VERSION, operationsOf, planRun, YO_RC, type PlannedRun } from './pipeline.js';
+import { acquireLock, commitOperations, createReader, hasJournal, JOURNAL_PATH, preflight, recoverInterrupted } from './repo-io.js';
 import { actionLines, countsLine, headerLines, summaryLines } from './report.js';
 import { assertCleanTree } from './run-flags.js';
 import type { RunFlags } from './session.js';
@@ -21,24 +21,70 @@ export type Log = (line: string) => void;
 export interface RunOptions {
   /** Extra next steps (onboarding: the .env keys and secrets to set). */
   readonly notes?: readonly string[];
+  /**
+   * The .yo-rc.json text the answers were derived from (undefined: there was none). When another run
+   * changed it in the meantime, this run's answers are stale and it is refused rather than undoing
+   * the other run's work.
+   */
+  readonly basis?: { readonly yoRc: string | undefined };
+}
+
+const readYoRc = (cwd: string): string | undefined => {
+  try {
+    return readFileSync(join(cwd, YO_RC), 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Completes (or undoes) a run that was interrupted, before this run reads its answers: the answers a
+ * completed run stored are then the ones this run starts from. A dry run only says so.
+ */
+export function finishInterruptedRun(cwd: string, flags: RunFlags, log: Log): void {
+  if (flags.dryRun || !hasJournal(cwd)) return;
+  const lock = acquireLock(cwd);
+  try {
+    report(recoverInterrupted(cwd), log);
+  } finally {
+    lock.release();
+  }
+}
+
+function report(recovered: 'completed' | 'rolled-back' | undefined, log: Log): void {
+  if (recovered) log(recovered === 'completed' ? 'An interrupted run was completed from its journal.' : 'An interrupted run was undone (it had not changed any file yet).');
 }
 
 export async function executeRun(cwd: string, answers: Answers, flags: RunFlags, log: Log, options: RunOptions = {}): Promise<number> {
-  if (!flags.allowDirty && !flags.dryRun) assertCleanTree(cwd);
-  const editor = createEditor(createStore() as never);
-  const run = planRun(answers, editor, cwd, flags);
   const context = { version: GENERATOR_VERSION, ...(options.notes ? { notes: options.notes } : {}) };
-  for (const line of headerLines(run, context)) log(line);
   if (flags.dryRun) {
+    if (hasJournal(cwd)) log(`Note: an interrupted run left ${JOURNAL_PATH}; the next run completes or undoes it before anything else.`);
+    const run = planRun(answers, createReader(cwd), flags);
+    for (const line of headerLines(run, context)) log(line);
     printDryRun(run, cwd, log);
     return 0;
   }
-  applyRun(run, editor, cwd);
-  await editor.commit();
-  pruneEmptyDirs(cwd, run);
-  for (const line of actionLines(run.entries)) log(line);
-  for (const line of summaryLines(run, context)) log(line);
-  return run.summary.conflicts.length || run.summary.unresolved.length ? EXIT_CONFLICTS : 0;
+  if (!flags.allowDirty) assertCleanTree(cwd);
+  const lock = acquireLock(cwd);
+  try {
+    report(recoverInterrupted(cwd), log);
+    if (options.basis && readYoRc(cwd) !== options.basis.yoRc) {
+      throw new RefusedError('Not run', [`${YO_RC} changed while this run was starting (another run finished meanwhile): run again`]);
+    }
+    const reader = createReader(cwd);
+    const run = planRun(answers, reader, flags);
+    for (const line of headerLines(run, context)) log(line);
+    const operations = operationsOf(run, reader);
+    const problems = preflight(cwd, operations);
+    if (problems.length) throw new RefusedError('Not run: these files cannot be written', problems);
+    await commitOperations(cwd, operations);
+    for (const line of actionLines(run.entries)) log(line);
+    for (const line of summaryLines(run, context)) log(line);
+    const { summary } = run;
+    return summary.conflicts.length || summary.unresolved.length || summary.blocked.length ? EXIT_CONFLICTS : 0;
+  } finally {
+    lock.release();
+  }
 }
 
 /** The plan and a patch of every file the run would change; `git apply` takes the patch as printed. */

@@ -9,6 +9,7 @@ import {
   additionNotes,
   answersForServiceChange,
   checkField,
+  answersBasis,
   currentAnswers,
   removalNotes,
   SERVICE_FIELDS,
@@ -16,13 +17,14 @@ import {
   withServiceRemoved,
   type ServiceField,
 } from '../lib/onboarding.js';
-import { executeRun } from '../lib/run.js';
+import { executeRun, finishInterruptedRun } from '../lib/run.js';
 import { assertCleanTree } from '../lib/run-flags.js';
 import { RefusedError, resolveOrThrow, UsageError } from '../lib/session.js';
 
 export default class ServiceGenerator extends Generator {
   private answers?: Answers;
   private notes: readonly string[] = [];
+  private basis?: { readonly yoRc: string | undefined };
 
   constructor(args: string[], options: Record<string, unknown>) {
     // customInstallTask: this generator installs no packages, so Yeoman's npm-install step stays silent.
@@ -40,11 +42,13 @@ export default class ServiceGenerator extends Generator {
 
   async prompting(): Promise<void> {
     const options = this.options as Record<string, unknown>;
+    finishInterruptedRun(this.destinationRoot(), {}, (line) => this.log(line));
     if (!this._allowDirty()) assertCleanTree(this.destinationRoot());
     // Only our declared flags: Yeoman's own options (env, resolved, ...) must not leak into the service.
     const values: Record<string, unknown> = Object.fromEntries(SERVICE_FIELDS.flatMap((field) => (options[field.flag] === undefined ? [] : [[field.flag, options[field.flag]]])));
     const interactive = Boolean(options.interactive ?? process.stdin.isTTY);
     const current = await currentAnswers(this.destinationRoot());
+    this.basis = answersBasis.get(current);
     if (options.remove) {
       if (values.name === undefined) {
         if (!interactive) throw new RefusedError('Missing answers', ['No terminal to ask on: pass --name of the service to remove']);
@@ -92,7 +96,7 @@ export default class ServiceGenerator extends Generator {
   }
 
   async writing(): Promise<void> {
-    const status = await executeRun(this.destinationRoot(), this.answers!, { allowDirty: this._allowDirty() }, (line) => this.log(line), { notes: this.notes });
+    const status = await executeRun(this.destinationRoot(), this.answers!, { allowDirty: this._allowDirty() }, (line) => this.log(line), { notes: this.notes, ...(this.basis ? { basis: this.basis } : {}) });
     if (status !== 0) process.exitCode = status;
   }
 }

@@ -3,6 +3,7 @@
  * image, volumes, make targets and runbooks, plus the typed view the backup scripts are rendered from.
  * The metric names and the textfile volume are exported for the monitoring concern.
  */
+import { cronFields } from '../checks.js';
 import type { ComposeService, Contribution, DeploymentModel, MakeTarget, Mount, Secret } from '../model.js';
 import { resourcesFor } from '../sizing.js';
 import { APP_GID, APP_UID } from '../versions.js';
@@ -113,7 +114,7 @@ function offsiteEnabled(model: DeploymentModel): boolean {
 
 /** Worst-case data loss for a cron schedule, in words (a set per run; loss is everything since the last set). */
 export function rpoFor(schedule: string): string {
-  const [minute, hour, dom, month, dow] = schedule.trim().split(/\s+/);
+  const [minute, hour, dom, month, dow] = cronFields(schedule);
   const everyDay = dom === '*' && month === '*' && dow === '*';
   const hourStep = /^\*\/(\d+)$/.exec(hour ?? '');
   if (everyDay && hourStep && /^\d+$/.test(minute ?? '')) return `${hourStep[1]} hours`;

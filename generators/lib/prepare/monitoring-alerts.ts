@@ -3,6 +3,7 @@
  * fixes), so docs/runbooks.md always has a heading for every `runbook_url`.
  * Annotations only template `$labels` (never `$value`) so the rule unit tests can state them exactly.
  */
+import { cronFields } from '../checks.js';
 import type { DeploymentModel } from '../model.js';
 import type { MonitoringView } from './monitoring.js';
 import { DB_NAME } from './wiring.js';
@@ -33,7 +34,7 @@ const FS = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.lxcfs"';
 
 /** How old the newest successful backup may get: the schedule's period plus slack. */
 export function backupMaxAgeHours(schedule: string): number {
-  const [, , dom = '*', , dow = '*'] = schedule.trim().split(/\s+/);
+  const [, , dom = '*', , dow = '*'] = cronFields(schedule);
   // A schedule restricted by day of month/week runs at most weekly-ish: allow 8 days.
   return dom === '*' && dow === '*' ? 26 : 8 * 24;
 }
