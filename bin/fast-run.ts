@@ -1,4 +1,4 @@
-/** The bin's no-questions path: the shared run (plan, private mem-fs, commit) with output on stdout. */
+/** The bin's no-questions path: the shared run (plan, preflight, journalled transaction) with output on stdout. */
 import type { Answers } from '../generators/lib/options.js';
 import { executeRun, type Log, type RunOptions } from '../generators/lib/run.js';
 import type { RunFlags } from '../generators/lib/session.js';

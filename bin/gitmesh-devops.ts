@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `gitmesh-devops`: the same generator without a global `yo`. A run that needs no questions goes
- * straight through the shared pipeline on mem-fs (no yeoman-environment load: ~2 s saved); a run
+ * straight through the shared pipeline (no yeoman-environment load: ~2 s saved); a run
  * that must ask loads yeoman-environment and runs the registered generator class, so prompts and
  * output are exactly what `yo gitmesh-devops` gives.
  */

@@ -109,6 +109,7 @@ describe('issue 19: answers that would break a file are refused', function () {
       assert.match(result.stderr, message, name);
       assert.deepEqual(await readdir(dir), [], name);
     }
+    refused({ customServices: '[{"name": "billing", "name": "x", "kind": "node-worker", "source": "x"}]' }, /--custom-services: the key "name" appears twice/);
     const dir = await tmp('a1-dev');
     const zero = await runBin(dir, ['--answers', '/dev/zero']);
     assert.equal(zero.exitCode, 1);

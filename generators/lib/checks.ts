@@ -262,7 +262,9 @@ export function secretNames(names: readonly string[]): string | undefined {
 /** Parses and checks the onboarded-service list: shape, names, kinds, ports, paths and needs. */
 export function customServices(raw: unknown): { value?: readonly CustomService[]; problems: string[] } {
   const list = typeof raw === 'string' ? safeJson(raw) : raw;
-  if (!Array.isArray(list)) return { problems: ['customServices must be a JSON array of service objects'] };
+  if (!Array.isArray(list)) return { problems: ['--custom-services must be a JSON array of service objects'] };
+  const duplicates = typeof raw === 'string' ? duplicateJsonKeys(raw) : [];
+  if (duplicates.length) return { problems: duplicates.map((key) => `--custom-services: the key ${shown(key)} appears twice in one object (JSON would keep only the last one)`) };
   const problems: string[] = [];
   const value: CustomService[] = [];
   for (const [index, item] of list.entries()) {
@@ -321,6 +323,33 @@ export function customServices(raw: unknown): { value?: readonly CustomService[]
     });
   }
   return { value, problems };
+}
+
+/** Keys repeated in one JSON object (JSON.parse keeps the last silently; YAML refuses them, so do we). */
+export function duplicateJsonKeys(text: string): string[] {
+  const found: string[] = [];
+  const stack: Array<Set<string> | null> = [];
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === '{') stack.push(new Set());
+    else if (c === '[') stack.push(null);
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const raw = text.slice(i, j + 1);
+      i = j;
+      let k = j + 1;
+      while (k < text.length && /\s/.test(text[k]!)) k += 1;
+      const keys = stack.at(-1);
+      if (text[k] === ':' && keys) {
+        const key = JSON.parse(raw) as string;
+        if (keys.has(key)) found.push(key);
+        keys.add(key);
+      }
+    }
+  }
+  return found;
 }
 
 function safeJson(text: string): unknown {

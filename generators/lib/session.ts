@@ -4,10 +4,10 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { MemFsEditor } from 'mem-fs-editor';
 import { resolveAnswers, type RawAnswers, type Resolution } from './answers.js';
 import { declarationOf, OPTION_NAMES, type OptionName } from './options.js';
 import { storedAnswers } from './pipeline.js';
+import { duplicateJsonKeys } from './checks.js';
 import { RefusedError, UsageError } from './errors.js';
 
 /** Flags that steer a run rather than answer a question. */
@@ -48,33 +48,6 @@ function readCapped(full: string, path: string): string {
   } finally {
     closeSync(fd);
   }
-}
-
-/** Keys repeated in one JSON object (JSON.parse keeps the last silently; YAML refuses them, so do we). */
-export function duplicateJsonKeys(text: string): string[] {
-  const found: string[] = [];
-  const stack: Array<Set<string> | null> = [];
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (c === '{') stack.push(new Set());
-    else if (c === '[') stack.push(null);
-    else if (c === '}' || c === ']') stack.pop();
-    else if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      const raw = text.slice(i, j + 1);
-      i = j;
-      let k = j + 1;
-      while (k < text.length && /\s/.test(text[k]!)) k += 1;
-      const keys = stack.at(-1);
-      if (text[k] === ':' && keys) {
-        const key = JSON.parse(raw) as string;
-        if (keys.has(key)) found.push(key);
-        keys.add(key);
-      }
-    }
-  }
-  return found;
 }
 
 /** YAML numbers written other than in plain decimal (0x10, 0o17, 1e3, 012): refused, never read as something else. */
@@ -146,11 +119,11 @@ export interface Gathered {
 }
 
 /** Precedence: flags > answers file > stored answers. Stored answers make a rerun ask nothing. */
-export async function gatherAnswers(cwd: string, flags: RunFlags, cliAnswers: RawAnswers, editor?: MemFsEditor): Promise<Gathered> {
+export async function gatherAnswers(cwd: string, flags: RunFlags, cliAnswers: RawAnswers): Promise<Gathered> {
   const yoRcPath = join(cwd, '.yo-rc.json');
   let yoRc: string | undefined;
   try {
-    yoRc = editor ? (editor.exists(yoRcPath) ? editor.read(yoRcPath) ?? undefined : undefined) : readFileSync(yoRcPath, 'utf8');
+    yoRc = readFileSync(yoRcPath, 'utf8');
   } catch {
     yoRc = undefined;
   }

@@ -1,6 +1,6 @@
 /**
  * Test helper: generate a deployment repo into a fresh temp dir through the real pipeline
- * (the bin's fast path: same planner, same mem-fs writes as `yo gitmesh-devops`).
+ * (the bin's fast path: same planner, same transaction as `yo gitmesh-devops`).
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
