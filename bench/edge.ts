@@ -214,7 +214,7 @@ export async function run(): Promise<string[]> {
   for (const tool of ['wrk', 'openssl', 'curl', 'nginx', 'caddy']) requireTool(tool);
   const loadAtStart = loadLine();
   const gen = await generate({ ...BENCH_ANSWERS, services: [...BENCH_ANSWERS.services] });
-  const apiRoute = gen.model.routes.find((route) => route.service === 'api');
+  const apiRoute = gen.model.routes.find((route) => route.service === 'api' && route.path === '/api/');
   if (`${apiRoute?.service}:${apiRoute?.port}` !== API_UPSTREAM || apiRoute?.path !== '/api/' || !apiRoute.stripPrefix) {
     throw new Error(`the bench expects the API routed at /api/ (prefix stripped) to ${API_UPSTREAM}, the model has ${JSON.stringify(apiRoute)}`);
   }
