@@ -3,7 +3,9 @@
 # nginx, PostgreSQL 15, Redis, shellcheck, promtool, amtool, docker-compose 1.29,
 # testssl.sh, wrk, hyperfine, compressors, age, rclone, tmux, make, Debian's Python (venv, pip,
 # setuptools, wheel) for the Python worker's build rehearsal; and for the host lab: debootstrap,
-# systemd-nspawn, socat, busybox-static, Ansible (ansible-core, ansible-lint) and cloud-init.
+# systemd-nspawn, socat, busybox-static, Ansible (ansible-core, ansible-lint) and cloud-init;
+# and caddy and valgrind, which only `npm run bench` uses (the edge bench compares the generated
+# nginx with Caddy and counts its instructions per request under callgrind; no test needs them).
 #
 # Idempotent and fast when everything is present: one dpkg-query call, no network.
 # `apt-get update` runs at most once, and only when something is missing.
@@ -55,14 +57,16 @@ REQUIRED=(
   cloud-init               # `cloud-init schema` on the generated user-data
   # Native addon rehearsal: node-gyp builds bcrypt from source against the images' Node.js headers.
   g++
+  caddy                    # npm run bench -- --only edge: the peer proxy (bench only, not tests)
+  valgrind                 # npm run bench -- --only edge-instructions: callgrind (bench only)
 )
 OPTIONAL=(age)             # installed when the archive has it
 SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter
-  cloud-init cloud-init-local cloud-config cloud-final)
+  cloud-init cloud-init-local cloud-config cloud-final caddy caddy-api)
 COMMANDS=(nginx psql redis-server redis-cli shellcheck promtool amtool docker-compose
   testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tar tmux make g++ runuser
   debootstrap systemd-nspawn nsenter unshare socat busybox ssh ssh-keygen
-  ansible-playbook ansible-inventory ansible-lint yamllint cloud-init)
+  ansible-playbook ansible-inventory ansible-lint yamllint cloud-init caddy valgrind callgrind_control)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 

@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --only generation,upgrade,edge,backup]`: every benchmark in one place, each a
- * section that can run alone. Figures are printed, never asserted: this is not a test.
+ * `npm run bench [-- --only generation,upgrade,edge,edge-instructions,backup]`: every benchmark in one
+ * place, each a section that can run alone. Figures are printed, never asserted: this is not a test.
  */
 const SECTIONS: Record<string, () => Promise<{ run: () => Promise<string[]> }>> = {
   generation: () => import('./generation.js'),
   upgrade: () => import('./upgrade.js'),
   edge: () => import('./edge.js'),
+  'edge-instructions': () => import('./edge-instructions.js'),
   backup: () => import('./backup.js'),
 };
 

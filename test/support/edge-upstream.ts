@@ -8,10 +8,13 @@
  * upstream reached directly over HTTPS. TLS settings mirror the edge's "intermediate" profile
  * (generators/lib/prepare/edge.ts): TLS 1.2-1.3, the same TLS 1.2 ciphers and curves, client cipher
  * preference; session resumption is Node's default (tickets).
+ *   any role: /bench → a 3-byte text body (/bench-io: after 5 ms of simulated I/O);
+ *             /bench-connections → {"plain":n,"tls":n}, the TCP connections each listener has accepted
+ *             so far, this query's own included (bench/edge.ts counts the proxies' new connections).
  *   api:      /echo* → the request as JSON (path, headers), with helmet-like headers the edge must
  *             replace; /big → 16 KB JSON; /socket.io/ → WebSocket echo (first frame: "path:<url>").
  *   frontend: /assets/<hashed>.js → JavaScript with a short Cache-Control the edge must replace;
- *             /bench → a small text body (/bench-io: after 5 ms); anything else → index.html.
+ *             anything else → index.html.
  *   webhook:  anything → the request as JSON.
  */
 import { createHash } from 'node:crypto';
@@ -51,8 +54,26 @@ function echo(req: IncomingMessage, res: ServerResponse): void {
   res.end(JSON.stringify({ role, path: req.url, headers: req.headers }));
 }
 
+/** TCP connections accepted per listener (bench/edge.ts reads them through /bench-connections). */
+const accepted = { plain: 0, tls: 0 };
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? '/';
+  if (url.startsWith('/bench')) {
+    if (url === '/bench-connections') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(accepted));
+      return;
+    }
+    // /bench-io: 5 ms of simulated I/O (a database round trip), like an API call.
+    const reply = () => {
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '3' });
+      res.end('ok\n');
+    };
+    if (url.startsWith('/bench-io')) setTimeout(reply, 5);
+    else reply();
+    return;
+  }
   if (role === 'api') {
     if (url.startsWith('/big')) {
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -66,16 +87,6 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     if (url.startsWith('/assets/')) {
       res.writeHead(200, { 'Content-Type': 'application/javascript', 'Cache-Control': 'max-age=60' });
       res.end(ASSET);
-      return;
-    }
-    if (url.startsWith('/bench')) {
-      // /bench-io: 5 ms of simulated I/O (a database round trip), like an API call.
-      const reply = () => {
-        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '3' });
-        res.end('ok\n');
-      };
-      if (url.startsWith('/bench-io')) setTimeout(reply, 5);
-      else reply();
       return;
     }
     res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'max-age=3600' });
@@ -143,8 +154,9 @@ function upgrade(req: IncomingMessage, socket: Duplex): void {
   socket.on('error', () => socket.destroy());
 }
 
-function listen(server: Server | TlsServer, at: number): Promise<void> {
+function listen(server: Server | TlsServer, at: number, counter: keyof typeof accepted): Promise<void> {
   server.keepAliveTimeout = 5000;
+  server.on('connection', () => (accepted[counter] += 1));
   server.on('upgrade', upgrade);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -152,9 +164,9 @@ function listen(server: Server | TlsServer, at: number): Promise<void> {
   });
 }
 
-await listen(createServer(handle), port);
+await listen(createServer(handle), port, 'plain');
 if (tlsPortArg !== undefined) {
-  await listen(createTlsServer({ ...TLS_OPTIONS, cert: readFileSync(certFile!), key: readFileSync(keyFile!) }, handle), Number(tlsPortArg));
+  await listen(createTlsServer({ ...TLS_OPTIONS, cert: readFileSync(certFile!), key: readFileSync(keyFile!) }, handle), Number(tlsPortArg), 'tls');
 }
 // One line once every listener is up: startUpstream (test/support/edge-lab.ts) waits for it.
 process.stdout.write(`listening ${role} ${host} ${port}${tlsPortArg === undefined ? '' : ` https ${tlsPortArg}`}\n`);

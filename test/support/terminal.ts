@@ -3,6 +3,15 @@
  * private server socket (`-L`), driven with send-keys and read with capture-pane. The pane stays
  * after the command exits (remain-on-exit), so its exit status and full output can be read. Each
  * terminal's tmux server is ours and is killed by `close()`, which also ends the command.
+ *
+ * Debian 12's tmux 3.3a (built with libutempter) can lose the command's exit: when the pane's pty
+ * closes, tmux runs the utempter helper to drop the utmp record, and libutempter sets SIGCHLD to
+ * SIG_DFL while it waits for that helper. A command that finishes exiting in that window sends a
+ * SIGCHLD the kernel discards, so tmux never reaps it: the pane is dead (its pty closed) but has no
+ * exit status, and the command stays a zombie until the server ends. On a busy machine the command
+ * is more often descheduled between closing its pty and its exit, so it happens more. tmux 3.6
+ * fixed it by signalling itself after the helper (tmux commit fa5f3cef3, GitHub tmux/tmux#4559);
+ * `exited()` does the same from outside.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -66,11 +75,18 @@ export class Terminal {
 
   /** The exit status once the command has ended (128 + N when a signal N ended it), else undefined. */
   private async exited(): Promise<number | undefined> {
-    const [dead, status, signal] = (await this.tmux(['display-message', '-p', '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}'])).trim().split('|');
+    const fields = '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}|#{pid}';
+    const [dead, status, signal, serverPid] = (await this.tmux(['display-message', '-p', fields])).trim().split('|');
     if (dead !== '1') return undefined;
     if (status) return Number(status);
     if (signal) return 128 + Number(signal);
-    return undefined; // tmux marks the pane dead a moment before it records the status: poll again
+    // The pty is closed but tmux has not reaped the command: either its SIGCHLD is still on the
+    // way, or tmux lost it (see the header). A SIGCHLD to our own server makes it reap now, as
+    // tmux 3.6 does itself; the next poll reads the status.
+    const pid = Number(serverPid);
+    if (!Number.isInteger(pid) || pid <= 1) throw new Error(`tmux gave no server pid: "${serverPid}"`);
+    process.kill(pid, 'SIGCHLD');
+    return undefined;
   }
 
   /** Waits for the command to end; returns its exit status and output. */
