@@ -187,8 +187,45 @@ export interface AppService {
   readonly compose: ComposeService;
 }
 
+/**
+ * The answers every concern reads, as typed facts (issue 20: the model is closing; concerns read
+ * these, never `answers`). Each has one meaning, decided here once.
+ */
+export interface Settings {
+  readonly tls: {
+    readonly mode: Answers['tlsMode'];
+    /** ACME account e-mail (letsencrypt mode). */
+    readonly acmeEmail: string;
+    /** Host paths of the certificate chain and key (provided mode). */
+    readonly certPath: string;
+    readonly keyPath: string;
+    readonly profile: Answers['tlsProfile'];
+    /** HSTS max-age in seconds; 0: no HSTS header. */
+    readonly hstsMaxAge: number;
+    readonly hstsPreload: boolean;
+  };
+  readonly sizeProfile: Answers['sizeProfile'];
+  /** GitHub environments, in promotion order. */
+  readonly environments: Answers['environments'];
+  readonly targets: {
+    readonly compose: boolean;
+    readonly kubernetes: boolean;
+  };
+  /** The monitoring stack ships (compose.monitoring.yaml, rules, dashboards). */
+  readonly monitoring: boolean;
+  readonly backup: {
+    /** 5-field cron (UTC) or a macro. */
+    readonly schedule: string;
+    readonly keepDaily: number;
+    readonly keepWeekly: number;
+    readonly offsite: boolean;
+  };
+}
+
 export interface DeploymentModel {
+  /** Raw answers: being removed (issue 20). New code reads `settings` and the other typed facts. */
   readonly answers: Answers;
+  readonly settings: Settings;
   readonly project: {
     readonly name: string;
     readonly domain: string;

@@ -3,7 +3,7 @@
  * so the same answers always give the same model (and byte-identical files).
  */
 import type { Answers } from '../options.js';
-import type { ComposeService, DeploymentModel, Network, Route, Secret } from '../model.js';
+import type { ComposeService, DeploymentModel, Network, Route, Secret, Settings } from '../model.js';
 import { APP_GID, APP_UID, IMAGES } from '../versions.js';
 import { FEATURE_GROUPS, FEATURE_IDS, featureSecretName } from '../feature-config.js';
 import type { AppService } from '../model.js';
@@ -92,6 +92,7 @@ function prepareCore(answers: Answers): DeploymentModel {
   ];
   return {
     answers,
+    settings: settingsOf(answers),
     project: {
       name: answers.projectName,
       domain: answers.domain,
@@ -122,6 +123,26 @@ function prepareCore(answers: Answers): DeploymentModel {
     gitignore: [],
     envExample: dedupe(envExample, (e) => e[0]),
     images: IMAGES,
+  };
+}
+
+/** The answers concerns read, as typed facts: the only place they are read from `answers`. */
+function settingsOf(answers: Answers): Settings {
+  return {
+    tls: {
+      mode: answers.tlsMode,
+      acmeEmail: answers.acmeEmail,
+      certPath: answers.tlsCertPath,
+      keyPath: answers.tlsKeyPath,
+      profile: answers.tlsProfile,
+      hstsMaxAge: answers.hstsMaxAge,
+      hstsPreload: answers.hstsPreload,
+    },
+    sizeProfile: answers.sizeProfile,
+    environments: answers.environments,
+    targets: { compose: answers.targets.includes('compose'), kubernetes: answers.targets.includes('kubernetes') },
+    monitoring: answers.monitoring,
+    backup: { schedule: answers.backupSchedule, keepDaily: answers.backupKeepDaily, keepWeekly: answers.backupKeepWeekly, offsite: answers.backupOffsite },
   };
 }
 
