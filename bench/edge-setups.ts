@@ -7,7 +7,7 @@
  *   - a bare nginx reverse proxy: TLS and upstream keepalive, nginx's defaults for everything else;
  *   - Caddy 2 (Debian's package) with the generated config's features, as far as Caddy has them.
  */
-import { EDGE_PORTS, RATE_LIMITS } from '../generators/lib/prepare/edge.js';
+import { EDGE_PORTS, RATE_LIMITS, nginxRate } from '../generators/lib/prepare/edge.js';
 
 /** The deployment the bench generates: the API and the SPA behind the edge, a `make certs` certificate. */
 export const BENCH_ANSWERS = { tlsMode: 'self-signed', monitoring: false, services: ['api', 'frontend'] } as const;
@@ -54,7 +54,7 @@ export function onPorts(conf: string, ports: { http: number; https: number; stat
 /** The generated config with the bench's API rate (the base of every variant). */
 function withBenchRate(conf: string): string {
   const zone = RATE_LIMITS.api.zone;
-  return edit(conf, new RegExp(`(limit_req_zone \\$binary_remote_addr zone=${zone}:\\S+ rate=)${RATE_LIMITS.api.rate.replace('/', '\\/')};`, 'g'), `$1${BENCH_API_RATE};`, 'API rate');
+  return edit(conf, new RegExp(`(limit_req_zone \\$binary_remote_addr zone=${zone}:\\S+ rate=)${nginxRate(RATE_LIMITS.api).replace('/', '\\/')};`, 'g'), `$1${BENCH_API_RATE};`, 'API rate');
 }
 
 export interface Variant {
@@ -75,7 +75,7 @@ export const VARIANTS: readonly Variant[] = [
   {
     key: 'generated',
     label: 'generated nginx config',
-    what: `as generated, except the API zone's rate (${RATE_LIMITS.api.rate} -> ${BENCH_API_RATE}, see below)`,
+    what: `as generated, except the API zone's rate (${nginxRate(RATE_LIMITS.api)} -> ${BENCH_API_RATE}, see below)`,
     expectSecurityHeaders: true,
     logs: true,
     derive: base,

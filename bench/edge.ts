@@ -32,7 +32,7 @@ import { mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { EDGE_PORTS, RATE_LIMITS, edgeView } from '../generators/lib/prepare/edge.js';
+import { EDGE_PORTS, RATE_LIMITS, edgeView, nginxRate } from '../generators/lib/prepare/edge.js';
 import { generate } from '../test/support/generate.js';
 import { edgeTree, openLab, startUpstream, upstreamHosts, waitUntil, type Lab } from '../test/support/edge-lab.js';
 import { requireTool } from '../test/support/validators.js';
@@ -341,7 +341,7 @@ export async function run(): Promise<string[]> {
       ...tls,
       'setups:',
       ...measured.map((setup) => `  ${setup.label}: ${setup.legend}`),
-      `  The generated variants all carry one change: the API zone's rate ${RATE_LIMITS.api.rate} -> ${BENCH_API_RATE}, because all of wrk's connections share one client address (at ${RATE_LIMITS.api.rate} nearly every request would be a 429). nginx does the same limit_req work for every request it lets through, whatever the rate.`,
+      `  The generated variants all carry one change: the API zone's rate ${nginxRate(RATE_LIMITS.api)} -> ${BENCH_API_RATE}, because all of wrk's connections share one client address (at ${nginxRate(RATE_LIMITS.api)} nearly every request would be a 429). nginx does the same limit_req work for every request it lets through, whatever the rate.`,
       'Caddy differs from the generated nginx in:',
       ...CADDY_DIFFERENCES.map((d) => `  - ${d}`),
       'columns: CPU us/req = CPU time of the proxy (nginx workers or the caddy process), the upstream and wrk per request; other CPUs = CPUs busy with other processes meanwhile; new conns = TCP connections wrk opened (64 = all kept for the whole run) / the proxy opened to the upstream; busiest worker = the share of nginx\'s CPU its busiest worker used, median (max) over rounds (50% = even with 2 workers; caddy is one process); log B/req = access log bytes per request',

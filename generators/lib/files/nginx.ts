@@ -1,5 +1,5 @@
 /** Edge proxy files: nginx configuration, its entrypoint, certbot (letsencrypt), `make certs` (self-signed), runbook. */
-import { edgeView, RATE_LIMITS, EDGE_STUB_STATUS } from '../prepare/edge.js';
+import { edgeView, EDGE_STUB_STATUS } from '../prepare/edge.js';
 import { APP_GID } from '../versions.js';
 import type { FileSpec, Manifest } from './types.js';
 
@@ -15,7 +15,7 @@ export const nginxFiles: Manifest = (model) => {
     { path: 'config/nginx/custom/http.conf', template: 'config/nginx/custom/http.conf.ejs', policy: 'create-once' },
     { path: 'config/nginx/custom/server.conf', template: 'config/nginx/custom/server.conf.ejs', policy: 'create-once' },
     { path: 'config/nginx/docker-entrypoint.sh', template: 'config/nginx/docker-entrypoint.sh.ejs', locals, executable: true },
-    { path: 'docs/edge.md', template: 'docs/edge.md.ejs', locals: { view, rateLimits: RATE_LIMITS, stubStatus: EDGE_STUB_STATUS } },
+    { path: 'docs/edge.md', template: 'docs/edge.md.ejs', locals: { view, stubStatus: EDGE_STUB_STATUS } },
   ];
   if (view.certbot) files.push({ path: 'config/nginx/certbot.sh', template: 'config/nginx/certbot.sh.ejs', locals, executable: true });
   if (model.answers.tlsMode === 'self-signed') {

@@ -7,6 +7,7 @@ import { resourcesFor } from '../sizing.js';
 import { APP_GID, APP_UID } from '../versions.js';
 import { healthcheckFor } from './health.js';
 import { ONE_SHOT_JOBS } from './infra.js';
+import { edgeLocations } from './edge/limits.js';
 import { serviceEnvironment, serviceSecrets, type WiringSpec } from './wiring.js';
 
 export const ENV_FROM_FILES: Mount = { type: 'bind', source: './config/env-from-files.sh', target: '/usr/local/bin/env-from-files', readOnly: true };
@@ -115,6 +116,7 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
           socketIo: route.socketIo ?? false,
           rateLimit: route.rateLimit,
           ...(route.primary && spec.health.kind === 'http' ? { healthPath: spec.health.path } : {}),
+          locations: edgeLocations(route, spec),
         }));
   const wiring: WiringSpec = spec;
   const secrets = serviceSecrets(wiring);

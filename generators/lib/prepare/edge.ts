@@ -12,9 +12,12 @@
  * Includes and certificate paths are relative to the config dir (/etc/nginx/edge/); pid and temp
  * paths are relative to the prefix (/tmp/).
  */
-import type { ComposeService, Contribution, DeploymentModel, Healthcheck, MakeTarget, Mount, Route, Volume } from '../model.js';
+import type { ComposeService, Contribution, DeploymentModel, EdgeLocationFacts, Healthcheck, MakeTarget, Mount, Route, Volume } from '../model.js';
+import { DEFAULT_MAX_BODY_BYTES, RATE_LIMITS, nginxRate, nginxSize, nginxTime } from './edge/limits.js';
 import { resourcesFor } from '../sizing.js';
 import { APP_GID, IMAGES } from '../versions.js';
+
+export { RATE_LIMITS, nginxRate } from './edge/limits.js';
 
 /** Ports nginx listens on inside its container (nginx-unprivileged cannot bind below 1024). */
 export const EDGE_PORTS = { http: 8080, https: 8443, status: 8082 } as const;
@@ -52,16 +55,6 @@ export const EDGE_PATHS = {
 
 /** certbot's certificate lineage name: live/<name>/ in the letsencrypt volume. */
 export const CERT_NAME = 'edge';
-
-/** Per-client request rates (nginx `limit_req`). Bursts are served without delay, then 429. */
-export const RATE_LIMITS = {
-  // The SPA fires a few dozen API calls on load; 20 r/s sustained with a burst of 100 absorbs that.
-  api: { zone: 'edge_api', rate: '20r/s', burst: 100 },
-  // Sign-in, sign-up, password reset: brute-force targets. The API adds its own per-route limits.
-  auth: { zone: 'edge_auth', rate: '30r/m', burst: 10 },
-  // Integrations deliver webhooks in bursts (GitHub redelivery, backfills).
-  webhook: { zone: 'edge_webhook', rate: '50r/s', burst: 200 },
-} as const;
 
 /** Mozilla server-side TLS recommendations (guidelines v5.7), nginx syntax. */
 const TLS_PROFILES = {
@@ -226,64 +219,36 @@ function securityHeaders(model: DeploymentModel): [string, string][] {
   ];
 }
 
-/** Locations for one route, longest path first (nginx picks the longest matching prefix anyway). */
+/** nginx locations for one route: its edge facts (prepare/edge/limits.ts) in nginx notation. */
 function routeLocations(route: Route, model: DeploymentModel): EdgeLocation[] {
   const upstream = upstreamName(route.service);
-  // A proxy_pass URI replaces the matched location prefix; without one the request URI passes unchanged.
-  const base = route.stripPrefix ? `http://${upstream}${route.upstreamPath}` : `http://${upstream}`;
-  const under = (suffix: string): string => (route.stripPrefix ? `${base}${suffix}` : base);
-  const limit = route.rateLimit === 'none' ? undefined : { zone: RATE_LIMITS[route.rateLimit].zone, burst: RATE_LIMITS[route.rateLimit].burst };
   const svc = model.services.find((s) => s.name === route.service);
-  if (route.socketIo) {
-    // The whole prefix is Socket.IO: upgrade, long-lived, unbuffered.
-    return [{ comment: `${route.service}: Socket.IO at ${route.path}`, match: route.path, proxyPass: base, websocket: true, ...(limit ? { limit } : {}), readTimeout: '1h' }];
-  }
-  const out: EdgeLocation[] = [];
-  if (route.websocket) {
-    // Socket.IO (transport: websocket) at <path>socket.io/: upgrade, long-lived, unbuffered.
-    out.push({
-      comment: `${route.service}: Socket.IO WebSocket endpoint`,
-      match: `${route.path}socket.io/`,
-      proxyPass: under('socket.io/'),
-      websocket: true,
-      ...(limit ? { limit } : {}),
-      readTimeout: '1h',
-    });
-  }
-  if (route.service === 'api' && route.rateLimit === 'api') {
-    out.push({
-      comment: `${route.service}: sign-in, sign-up and password reset (stricter rate limit)`,
-      match: `${route.path}auth/`,
-      proxyPass: under('auth/'),
-      websocket: false,
-      limit: { zone: RATE_LIMITS.auth.zone, burst: RATE_LIMITS.auth.burst },
-      readTimeout: '60s',
-    });
-  }
-  if (svc?.kind === 'static-frontend') {
-    // Vite writes content-hashed files to /assets/: a changed file gets a new name, so cache forever.
-    out.push({
-      comment: `${route.service}: content-hashed build assets`,
-      match: `^~ ${route.path}assets/`,
-      proxyPass: under('assets/'),
-      websocket: false,
-      cacheControl: 'public, max-age=31536000, immutable',
-      readTimeout: '60s',
-    });
-  }
-  out.push({
-    comment: `${route.service}: ${route.path === svc?.routes[0]?.path ? (svc?.description ?? route.service) : `${route.path} -> ${route.upstreamPath}`}`,
-    match: route.path,
-    proxyPass: base,
-    websocket: false,
-    ...(limit ? { limit } : {}),
-    // index.html and SPA deep links must be revalidated so a deploy is picked up at once.
-    ...(svc?.kind === 'static-frontend' ? { cacheControl: 'no-cache' } : {}),
-    readTimeout: '60s',
-    // GitHub delivers webhook payloads up to 25 MB.
-    ...(route.rateLimit === 'webhook' ? { clientMaxBodySize: '25m' } : {}),
-  });
-  return out;
+  const comment = (loc: EdgeLocationFacts): string => {
+    switch (loc.purpose) {
+      case 'socket.io':
+        return `${route.service}: Socket.IO WebSocket endpoint`;
+      case 'auth':
+        return `${route.service}: sign-in, sign-up and password reset (stricter rate limit)`;
+      case 'assets':
+        return `${route.service}: content-hashed build assets`;
+      case 'route':
+        if (route.socketIo) return `${route.service}: Socket.IO at ${route.path}`;
+        return `${route.service}: ${route.path === svc?.routes[0]?.path ? (svc?.description ?? route.service) : `${route.path} -> ${route.upstreamPath}`}`;
+    }
+  };
+  return route.locations.map((loc) => ({
+    comment: comment(loc),
+    // `^~`: a prefix match that wins over regex locations (the assets never reach another rule).
+    match: loc.purpose === 'assets' ? `^~ ${loc.path}` : loc.path,
+    // A proxy_pass URI replaces the matched location prefix; without one the request URI passes unchanged.
+    proxyPass: loc.upstreamPath !== loc.path ? `http://${upstream}${loc.upstreamPath}` : `http://${upstream}`,
+    websocket: loc.websocket,
+    ...(loc.limit ? { limit: { zone: loc.limit.zone, burst: loc.limit.burst } } : {}),
+    ...(loc.cacheControl ? { cacheControl: loc.cacheControl } : {}),
+    readTimeout: nginxTime(loc.readTimeoutSeconds),
+    // The server-wide default is printed once; a location only states a different size.
+    ...(loc.maxBodyBytes !== DEFAULT_MAX_BODY_BYTES ? { clientMaxBodySize: nginxSize(loc.maxBodyBytes) } : {}),
+  }));
 }
 
 function logFormat(): string {
@@ -334,12 +299,12 @@ export function edgeView(model: DeploymentModel): EdgeView {
     rootFallback: !model.routes.some((route) => route.path === '/'),
     zones: Object.values(RATE_LIMITS)
       .filter((limit) => locations.some((location) => location.limit?.zone === limit.zone))
-      .map(({ zone, rate }) => ({ name: zone, rate })),
+      .map((limit) => ({ name: limit.zone, rate: nginxRate(limit) })),
     tls: tlsView(model),
     headers: securityHeaders(model),
     ...(letsencrypt ? { acme: { webroot: EDGE_PATHS.acmeWebroot } } : {}),
     gzipTypes: GZIP_TYPES,
-    clientMaxBodySize: '10m',
+    clientMaxBodySize: nginxSize(DEFAULT_MAX_BODY_BYTES),
     logFormat: logFormat(),
     stubStatusPath: EDGE_STUB_STATUS.path,
     healthPath: EDGE_HEALTH_PATH,

@@ -564,7 +564,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
   // Ingress: one object per edge route (ingress-nginx annotations apply per object).
   const ingressFor = (route: Route, routeHosts: readonly string[]): K8sObject => {
     const limit = route.rateLimit === 'none' ? undefined : RATE_LIMITS[route.rateLimit];
-    const rps = limit ? Number(/^(\d+)r\/s$/.exec(limit.rate)?.[1] ?? 0) : 0;
+    const rps = limit?.unit === 'r/s' ? limit.rate : 0;
     const prefix = route.path.replace(/\/$/, '');
     const annotations: Record<string, string> = {
       'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
