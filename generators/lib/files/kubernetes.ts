@@ -7,7 +7,7 @@ import type { Manifest } from './types.js';
 export const toYaml = (documents: readonly unknown[]): string => documents.map((doc) => stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }).trimEnd()).join('\n---\n');
 
 export const kubernetesFiles: Manifest = (model) => {
-  if (!model.answers.targets.includes('kubernetes')) return [];
+  if (!model.settings.targets.kubernetes) return [];
   const view = kubernetesView(model);
   return [
     ...view.files.map((file) => ({ path: file.path, template: 'deploy/kubernetes/resource.yaml.ejs', locals: { comment: file.comment, yaml: toYaml(file.documents) } })),

@@ -18,7 +18,7 @@ export const nginxFiles: Manifest = (model) => {
     { path: 'docs/edge.md', template: 'docs/edge.md.ejs', locals: { view, stubStatus: EDGE_STUB_STATUS } },
   ];
   if (view.certbot) files.push({ path: 'config/nginx/certbot.sh', template: 'config/nginx/certbot.sh.ejs', locals, executable: true });
-  if (model.answers.tlsMode === 'self-signed') {
+  if (model.settings.tls.mode === 'self-signed') {
     files.push({
       path: 'scripts/make-certs.sh',
       template: 'scripts/make-certs.sh.ejs',

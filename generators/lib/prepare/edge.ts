@@ -188,7 +188,7 @@ const upstreamName = (service: string): string => `up_${service.replace(/[^A-Za-
 const UPSTREAM_KEEPALIVE = 128;
 
 function tlsView(model: DeploymentModel): TlsView {
-  const { tlsMode, tlsProfile } = model.answers;
+  const { mode: tlsMode, profile: tlsProfile } = model.settings.tls;
   const profile = TLS_PROFILES[tlsProfile];
   const dir = tlsMode === 'letsencrypt' ? '../tls/current' : '../tls';
   return {
@@ -206,7 +206,7 @@ function tlsView(model: DeploymentModel): TlsView {
 }
 
 function securityHeaders(model: DeploymentModel): [string, string][] {
-  const { hstsMaxAge, hstsPreload } = model.answers;
+  const { hstsMaxAge, hstsPreload } = model.settings.tls;
   // Preload requires includeSubDomains; without preload, other subdomains keep their own policy.
   const hsts = hstsMaxAge > 0 && hstsPreload ? `max-age=${hstsMaxAge}; includeSubDomains; preload` : `max-age=${hstsMaxAge}`;
   return [
@@ -287,7 +287,7 @@ export function edgeView(model: DeploymentModel): EdgeView {
       keepaliveTimeout: svc?.kind === 'static-frontend' ? '60s' : '4s',
     };
   });
-  const letsencrypt = model.answers.tlsMode === 'letsencrypt';
+  const letsencrypt = model.settings.tls.mode === 'letsencrypt';
   const locations = model.routes.flatMap((route) => routeLocations(route, model));
   return {
     serverNames: model.project.serverNames,
@@ -314,7 +314,7 @@ export function edgeView(model: DeploymentModel): EdgeView {
           certbot: {
             certName: CERT_NAME,
             domains: model.project.serverNames,
-            email: model.answers.acmeEmail,
+            email: model.settings.tls.acmeEmail,
             webroot: EDGE_PATHS.acmeWebroot,
             dir: EDGE_PATHS.letsencrypt,
             nginxProbe: `http://nginx:${EDGE_PORTS.http}/.well-known/acme-challenge/`,
@@ -346,13 +346,13 @@ const CERTBOT_HEALTH: Healthcheck = {
 };
 
 function tlsMounts(model: DeploymentModel): Mount[] {
-  switch (model.answers.tlsMode) {
+  switch (model.settings.tls.mode) {
     case 'letsencrypt':
       return [{ type: 'volume', source: 'letsencrypt', target: EDGE_PATHS.tlsDir, readOnly: true }, { type: 'volume', source: 'acme-webroot', target: EDGE_PATHS.acmeWebroot, readOnly: true }];
     case 'provided':
       return [
-        { type: 'bind', source: model.answers.tlsCertPath, target: `${EDGE_PATHS.tlsDir}/fullchain.pem`, readOnly: true },
-        { type: 'bind', source: model.answers.tlsKeyPath, target: `${EDGE_PATHS.tlsDir}/privkey.pem`, readOnly: true },
+        { type: 'bind', source: model.settings.tls.certPath, target: `${EDGE_PATHS.tlsDir}/fullchain.pem`, readOnly: true },
+        { type: 'bind', source: model.settings.tls.keyPath, target: `${EDGE_PATHS.tlsDir}/privkey.pem`, readOnly: true },
       ];
     case 'self-signed':
       return [{ type: 'bind', source: './certs/edge', target: EDGE_PATHS.tlsDir, readOnly: true }];
@@ -360,7 +360,7 @@ function tlsMounts(model: DeploymentModel): Mount[] {
 }
 
 function nginxService(model: DeploymentModel): ComposeService {
-  const letsencrypt = model.answers.tlsMode === 'letsencrypt';
+  const letsencrypt = model.settings.tls.mode === 'letsencrypt';
   const routed = [...new Set(model.routes.map((route) => route.service))];
   return {
     name: 'nginx',
@@ -384,7 +384,7 @@ function nginxService(model: DeploymentModel): ComposeService {
       ...routed.map((name) => ({ name, condition: 'service_started' as const })),
       ...(letsencrypt ? [{ name: 'certbot', condition: 'service_healthy' as const }] : []),
     ],
-    resources: resourcesFor(model.answers.sizeProfile, 'light'),
+    resources: resourcesFor(model.settings.sizeProfile, 'light'),
     capAdd: [],
     readOnly: true,
     replicas: 1,
@@ -418,7 +418,7 @@ function certbotService(model: DeploymentModel): ComposeService {
     devPorts: [],
     healthcheck: CERTBOT_HEALTH,
     dependsOn: [],
-    resources: resourcesFor(model.answers.sizeProfile, 'tiny'),
+    resources: resourcesFor(model.settings.sizeProfile, 'tiny'),
     // Runs as root in its own volume; CHOWN lets it hand the private key to the shared group.
     capAdd: ['CHOWN'],
     readOnly: true,
@@ -432,17 +432,17 @@ function certbotService(model: DeploymentModel): ComposeService {
 function makeTargets(model: DeploymentModel): MakeTarget[] {
   const nginxArgs = `-p ${EDGE_PATHS.prefix} -c ${EDGE_PATHS.conf}`;
   return [
-    ...(model.answers.tlsMode === 'self-signed' ? [{ name: 'certs', help: 'Create a development CA and an edge certificate signed by it (certs/)', recipe: ['./scripts/make-certs.sh'] }] : []),
+    ...(model.settings.tls.mode === 'self-signed' ? [{ name: 'certs', help: 'Create a development CA and an edge certificate signed by it (certs/)', recipe: ['./scripts/make-certs.sh'] }] : []),
     { name: 'edge-test', help: 'Check the edge proxy configuration inside the running nginx container', recipe: [`$(DC) exec nginx nginx -t ${nginxArgs}`] },
     { name: 'edge-reload', help: 'Re-read the edge configuration (and re-resolve upstreams) without dropping connections', recipe: [`$(DC) exec nginx nginx -t ${nginxArgs}`, `$(DC) exec nginx nginx -s reload ${nginxArgs}`] },
-    ...(model.answers.tlsMode === 'letsencrypt'
+    ...(model.settings.tls.mode === 'letsencrypt'
       ? [{ name: 'certs-status', help: "Show the Let's Encrypt certificate and its expiry", recipe: ['$(DC) exec certbot certbot certificates'] }]
       : []),
   ];
 }
 
 export function edgeContribution(model: DeploymentModel): Contribution {
-  const letsencrypt = model.answers.tlsMode === 'letsencrypt';
+  const letsencrypt = model.settings.tls.mode === 'letsencrypt';
   const volumes: Volume[] = letsencrypt
     ? [
         { name: 'letsencrypt', description: "Let's Encrypt account key, certificates and renewal config (back it up)" },
@@ -454,7 +454,7 @@ export function edgeContribution(model: DeploymentModel): Contribution {
     volumes,
     makeTargets: makeTargets(model),
     docs: [{ path: 'docs/edge.md', title: 'Edge proxy runbook: TLS certificates, renewal, TLS modes, adding a route' }],
-    gitignore: model.answers.tlsMode === 'self-signed' ? ['/certs/'] : [],
+    gitignore: model.settings.tls.mode === 'self-signed' ? ['/certs/'] : [],
     env: letsencrypt ? [['ACME_STAGING', '0', "1: get certificates from Let's Encrypt's staging CA (for trying out; browsers do not trust them)"]] : [],
   };
 }

@@ -7,7 +7,7 @@ const ENV_CHECK = `@case "$(or $(ENV),production)" in staging|production) ;; *) 
 const OVERLAY = `${K8S_DIR}/overlays/$(or $(ENV),production)`;
 
 export function kubernetesContribution(model: DeploymentModel): Contribution {
-  if (!model.answers.targets.includes('kubernetes')) return {};
+  if (!model.settings.targets.kubernetes) return {};
   const makeTargets: MakeTarget[] = [
     { name: 'k8s-render', help: 'Render the Kubernetes manifests of ENV (staging|production, default production)', deps: ['secrets'], recipe: [ENV_CHECK, `kubectl kustomize ${OVERLAY}`] },
     {

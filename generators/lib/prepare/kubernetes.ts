@@ -18,7 +18,7 @@
  *   compose secret                             → key of one Secret generated from secrets/<name>, mounted at /run/secrets
  *   `${VAR...}` interpolation in compose env   → `$(VAR)` from the per-environment settings ConfigMap
  */
-import type { AppService, ComposeService, DeploymentModel, Healthcheck, Mount, Resources, Route } from '../model.js';
+import type { AppService, ComposeService, DeploymentModel, Healthcheck, Mount, Resources, Route, Settings } from '../model.js';
 import { BACKUP_SCRIPTS_DIR, VERIFY_SCHEDULE } from './backup.js';
 import { RATE_LIMITS } from './edge.js';
 import { IMAGES } from '../versions.js';
@@ -54,7 +54,7 @@ export interface KubernetesView {
   readonly settingsName: string;
   readonly hpa: readonly { readonly name: string; readonly min: Readonly<Record<Environment, number>>; readonly max: Readonly<Record<Environment, number>> }[];
   readonly replicas: readonly { readonly name: string; readonly replicas: Readonly<Record<Environment, number>> }[];
-  readonly tlsMode: DeploymentModel['answers']['tlsMode'];
+  readonly tlsMode: Settings['tls']['mode'];
   readonly tlsSecret: string;
   readonly issuers: readonly string[];
   readonly volumes: readonly { readonly name: string; readonly size: string; readonly access: string; readonly owner: string }[];
@@ -215,7 +215,7 @@ function classify(model: DeploymentModel): { workloads: Workload[]; skipped: { s
 }
 
 export function kubernetesView(model: DeploymentModel): KubernetesView {
-  const { answers } = model;
+  const { settings } = model;
   const project = model.project.name;
   const secretName = `${project}-secrets`;
   const settingsName = `${project}-settings`;
@@ -240,7 +240,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
   for (const w of workloads) for (const m of w.svc.mounts) if (m.type === 'volume' && w.kind !== 'CronJob') volumeUsers.set(m.source, [...(volumeUsers.get(m.source) ?? []), w.svc.name]);
   const statefulVolumes = new Set(workloads.filter((w) => w.kind === 'StatefulSet').flatMap((w) => w.svc.mounts.filter((m) => m.type === 'volume').map((m) => m.source)));
   for (const w of workloads) for (const m of w.svc.mounts) if (m.type === 'volume' && w.kind === 'CronJob' && !statefulVolumes.has(m.source)) volumeUsers.set(m.source, [...(volumeUsers.get(m.source) ?? []), w.svc.name]);
-  const sizeOf = (name: string): string => VOLUME_SIZES.find(([re]) => re.test(name))![1][answers.sizeProfile];
+  const sizeOf = (name: string): string => VOLUME_SIZES.find(([re]) => re.test(name))![1][settings.sizeProfile];
   const claimTemplate = (volume: string, w: Workload): boolean => w.kind === 'StatefulSet' && (volumeUsers.get(volume) ?? []).length === 1;
   const statefulOwned = new Set(workloads.flatMap((w) => w.svc.mounts.filter((m) => m.type === 'volume' && claimTemplate(m.source, w)).map((m) => m.source)));
   const volumes = [...volumeUsers.entries()].map(([name, users]) => ({
@@ -433,7 +433,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
     w.kind === 'Deployment' && !!w.app && !SINGLETONS.has(w.svc.name) && (w.app.kind === 'node-api' || w.app.kind === 'node-worker' || w.app.kind === 'python-worker');
   const scalable = (w: Workload): boolean => w.kind === 'Deployment' && !!w.app && !SINGLETONS.has(w.svc.name) && w.app.kind !== 'image';
   const replicasFor = (w: Workload, env: Environment): number => (env === 'production' && scalable(w) ? Math.max(2, w.svc.replicas) : w.svc.replicas);
-  const hpaMax = (min: number): number => Math.max(min + 1, min * HPA_FACTOR[answers.sizeProfile]);
+  const hpaMax = (min: number): number => Math.max(min + 1, min * HPA_FACTOR[settings.sizeProfile]);
 
   const base: K8sFile[] = [];
   const baseResources: string[] = [];
@@ -454,7 +454,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
     const ports = portsOf(w);
     if (w.kind === 'CronJob') {
       const jobs: [string, string, string][] = [
-        [name, answers.backupSchedule, 'backup.sh'],
+        [name, settings.backup.schedule, 'backup.sh'],
         [`verify-${name}`, VERIFY_SCHEDULE, 'verify-backup.sh'],
       ];
       for (const [jobName, schedule, script] of jobs) {
@@ -473,7 +473,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
           },
         });
       }
-      counterparts.push({ service: name, kind: 'CronJob', names: jobs.map((j) => j[0]), note: `schedules ${answers.backupSchedule} (backup) and ${VERIFY_SCHEDULE} (restore drill), UTC` });
+      counterparts.push({ service: name, kind: 'CronJob', names: jobs.map((j) => j[0]), note: `schedules ${settings.backup.schedule} (backup) and ${VERIFY_SCHEDULE} (restore drill), UTC` });
     } else if (w.kind === 'Job') {
       docs.push({ apiVersion: 'batch/v1', kind: 'Job', metadata: meta, spec: { backoffLimit: 3, activeDeadlineSeconds: 1800, template: podTemplate(w) } });
       counterparts.push({ service: name, kind: 'Job', names: [name], note: 'deleted and re-created by each deploy (a Job template is immutable)' });
@@ -594,7 +594,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
   // TLS: cert-manager.
   const issuers: string[] = [];
   const tlsDocs: K8sObject[] = [];
-  if (answers.tlsMode === 'letsencrypt') {
+  if (settings.tls.mode === 'letsencrypt') {
     for (const [name, server] of [
       ['letsencrypt-staging', 'https://acme-staging-v02.api.letsencrypt.org/directory'],
       ['letsencrypt-production', 'https://acme-v02.api.letsencrypt.org/directory'],
@@ -604,10 +604,10 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
         apiVersion: 'cert-manager.io/v1',
         kind: 'Issuer',
         metadata: { name, labels: labels(name, 'tls') },
-        spec: { acme: { server, email: answers.acmeEmail, privateKeySecretRef: { name: `${name}-account` }, solvers: [{ http01: { ingress: { ingressClassName: INGRESS_CLASS } } }] } },
+        spec: { acme: { server, email: settings.tls.acmeEmail, privateKeySecretRef: { name: `${name}-account` }, solvers: [{ http01: { ingress: { ingressClassName: INGRESS_CLASS } } }] } },
       });
     }
-  } else if (answers.tlsMode === 'self-signed') {
+  } else if (settings.tls.mode === 'self-signed') {
     issuers.push('self-signed');
     tlsDocs.push({ apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'self-signed', labels: labels('self-signed', 'tls') }, spec: { selfSigned: {} } });
   }
@@ -617,9 +617,9 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
     metadata: { name: tlsSecret, labels: labels(tlsSecret, 'tls') },
     spec: { secretName: tlsSecret, dnsNames: [...certHosts], issuerRef: { kind: 'Issuer', name: issuer }, privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' } },
   });
-  const certIssuer = answers.tlsMode === 'letsencrypt' ? 'letsencrypt-production' : 'self-signed';
-  if (answers.tlsMode !== 'provided' && model.routes.length) tlsDocs.push(certificate(hosts.production, certIssuer));
-  if (tlsDocs.length) add('', { path: 'tls.yaml', comment: answers.tlsMode === 'letsencrypt' ? "cert-manager: Let's Encrypt staging and production Issuers and the edge certificate (HTTP-01 through ingress-nginx)." : 'cert-manager: a self-signed Issuer and the edge certificate (development only).', documents: tlsDocs });
+  const certIssuer = settings.tls.mode === 'letsencrypt' ? 'letsencrypt-production' : 'self-signed';
+  if (settings.tls.mode !== 'provided' && model.routes.length) tlsDocs.push(certificate(hosts.production, certIssuer));
+  if (tlsDocs.length) add('', { path: 'tls.yaml', comment: settings.tls.mode === 'letsencrypt' ? "cert-manager: Let's Encrypt staging and production Issuers and the edge certificate (HTTP-01 through ingress-nginx)." : 'cert-manager: a self-signed Issuer and the edge certificate (development only).', documents: tlsDocs });
 
   // NetworkPolicies: default deny, DNS, and one policy per compose network.
   const members = new Map<string, string[]>();
@@ -666,7 +666,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
       },
     });
   }
-  if (answers.tlsMode === 'letsencrypt') {
+  if (settings.tls.mode === 'letsencrypt') {
     netDocs.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -757,7 +757,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
         const full = ingressFor(route, hosts[env]);
         patches.push({ apiVersion: full.apiVersion, kind: full.kind, metadata: { name: full.metadata.name }, spec: { tls: (full['spec'] as { tls: unknown }).tls, rules: (full['spec'] as { rules: unknown }).rules } });
       }
-      if (answers.tlsMode !== 'provided') patches.push({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: tlsSecret }, spec: { dnsNames: [...hosts[env]] } });
+      if (settings.tls.mode !== 'provided') patches.push({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: tlsSecret }, spec: { dnsNames: [...hosts[env]] } });
     }
     const namespaceDoc: K8sObject = {
       apiVersion: 'v1',
@@ -800,7 +800,7 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
     settingsName,
     hpa,
     replicas: replicaTable,
-    tlsMode: answers.tlsMode,
+    tlsMode: settings.tls.mode,
     tlsSecret,
     issuers,
     volumes,
