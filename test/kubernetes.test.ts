@@ -143,6 +143,39 @@ function composePairs(model: DeploymentModel): Set<string> {
   return pairs;
 }
 
+/** The HTTPS locations of the generated nginx.conf, with what each enforces (the defaults of the http block filled in). */
+function parseNginxEdge(conf: string) {
+  const zones = new Map([...conf.matchAll(/limit_req_zone \S+ zone=(\w+):\S+ rate=(\S+);/g)].map((m) => [m[1]!, m[2]!]));
+  const defaultBody = /^\s{4}client_max_body_size (\S+);/m.exec(conf)![1]!;
+  const seconds = (t: string): number => Number(t.slice(0, -1)) * (t.endsWith('h') ? 3600 : t.endsWith('m') ? 60 : 1);
+  const locations = [...conf.matchAll(/^ {8}location (?:\^~ )?(\/\S*) \{\n([\s\S]*?)^ {8}\}/gm)]
+    .filter((m) => /proxy_pass /.test(m[2]!))
+    .map((m) => {
+      const body = m[2]!;
+      const limit = /limit_req zone=(\w+) burst=(\d+)/.exec(body);
+      return {
+        path: m[1]!,
+        limit: limit ? { zone: limit[1]!, burst: Number(limit[2]) } : undefined,
+        body: /client_max_body_size (\S+);/.exec(body)?.[1] ?? defaultBody,
+        timeout: seconds(/proxy_read_timeout (\S+);/.exec(body)![1]!),
+        cacheControl: /add_header Cache-Control/.test(body),
+      };
+    });
+  return { zones, locations };
+}
+
+/** The Ingress ingress-nginx picks for a request path: the longest path (regex paths by their literal prefix) that matches. */
+function servingIngress(ingresses: Obj[], requestPath: string): Obj | undefined {
+  const candidates = ingresses.flatMap((ing) =>
+    (ing as any).spec.rules[0].http.paths.map((p: any) => {
+      const prefix = p.pathType === 'ImplementationSpecific' ? p.path.replace(/\(\/\|\$\)\(\.\*\)$/, '') : p.path;
+      const hit = p.pathType === 'ImplementationSpecific' ? new RegExp(`^${p.path}`).test(requestPath) : requestPath.startsWith(prefix);
+      return hit ? { ing, length: prefix.length } : undefined;
+    }),
+  ).filter(Boolean) as { ing: Obj; length: number }[];
+  return candidates.sort((x, y) => y.length - x.length)[0]?.ing;
+}
+
 // ------------------------------------------------------------------ tests
 
 describe('kubernetes target', function () {
@@ -343,7 +376,8 @@ describe('kubernetes target', function () {
     const { gen, overlays } = rendered.get('defaults')!;
     for (const [env, objects] of Object.entries(overlays)) {
       const ingresses = byKind(objects, 'Ingress');
-      assert.equal(ingresses.length, gen.model.routes.length);
+      // One per route, plus one per location with a policy of its own (sign-in, Socket.IO).
+      assert.ok(ingresses.length >= gen.model.routes.length);
       for (const route of gen.model.routes) {
         const ing = ingresses.find((i) => i.metadata.name === route.name)!;
         const path = ing.spec.rules[0].http.paths[0];
@@ -366,6 +400,35 @@ describe('kubernetes target', function () {
       assert.equal(byKind(objects, 'Certificate')[0]!.spec.issuerRef.name, 'letsencrypt-production');
     }
   });
+
+  for (const name of ['defaults', 'service subset api,frontend', 'custom service']) {
+    it(`${name}: every nginx location and the Ingress that serves it agree on rate, unit, burst, body size and timeouts; what cannot agree is in docs/kubernetes.md`, async () => {
+      const { gen, overlays } = rendered.get(name)!;
+      const nginx = parseNginxEdge(await gen.read('config/nginx/nginx.conf'));
+      const docs = await gen.read('docs/kubernetes.md');
+      const documented = (path: string, what: string): boolean => docs.split('\n').some((line) => line.startsWith(`| \`${path}\` | ${what} |`));
+      const ingresses = byKind(overlays.production!, 'Ingress');
+      assert.ok(nginx.locations.length >= gen.model.routes.length);
+      for (const loc of nginx.locations) {
+        const ing = servingIngress(ingresses, loc.path);
+        assert.ok(ing, `no Ingress serves ${loc.path}`);
+        const a = (ing.metadata as any).annotations as Record<string, string>;
+        const where = `${loc.path} (Ingress ${ing.metadata.name})`;
+        assert.equal(a['nginx.ingress.kubernetes.io/proxy-body-size'], loc.body, `body size of ${where}`);
+        assert.equal(Number(a['nginx.ingress.kubernetes.io/proxy-read-timeout']), loc.timeout, `read timeout of ${where}`);
+        assert.equal(Number(a['nginx.ingress.kubernetes.io/proxy-send-timeout']), loc.timeout, `send timeout of ${where}`);
+        const rps = a['nginx.ingress.kubernetes.io/limit-rps'];
+        const rpm = a['nginx.ingress.kubernetes.io/limit-rpm'];
+        const ingressRate = rps ? `${rps}r/s` : rpm ? `${rpm}r/m` : undefined;
+        assert.equal(ingressRate, loc.limit ? nginx.zones.get(loc.limit.zone) : undefined, `rate of ${where}`);
+        if (loc.limit) {
+          const burst = Number(rps ?? rpm) * Number(a['nginx.ingress.kubernetes.io/limit-burst-multiplier']);
+          assert.ok(burst === loc.limit.burst || documented(loc.path, 'rate-limit burst'), `burst of ${where}: nginx ${loc.limit.burst}, ingress ${burst}, and no documented difference`);
+        }
+        if (loc.cacheControl) assert.ok(documented(loc.path, 'Cache-Control'), `Cache-Control of ${loc.path} is neither on the Ingress nor documented as a difference`);
+      }
+    });
+  }
 
   it('the backup CronJobs run backup.sh and the restore drill from the backup image', () => {
     const { gen, overlays } = rendered.get('defaults')!;

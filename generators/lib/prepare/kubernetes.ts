@@ -18,9 +18,10 @@
  *   compose secret                             → key of one Secret generated from secrets/<name>, mounted at /run/secrets
  *   `${VAR...}` interpolation in compose env   → `$(VAR)` from the per-environment settings ConfigMap
  */
-import type { AppService, ComposeService, DeploymentModel, Healthcheck, Mount, Resources, Route, Settings } from '../model.js';
+import type { AppService, ComposeService, DeploymentModel, Healthcheck, Mount, Resources, Settings } from '../model.js';
 import { BACKUP_SCRIPTS_DIR, VERIFY_SCHEDULE } from './backup.js';
-import { RATE_LIMITS } from './edge.js';
+import { nginxRate, nginxSize } from './edge/limits.js';
+import { ingressAnnotations, ingressLimit, ingressPath, ingressPlans, type EdgeDifference, type IngressPlan } from './kubernetes/ingress.js';
 import { IMAGES } from '../versions.js';
 
 /** A Kubernetes object as plain data (validated in the tests with the kubernetes-models schemas). */
@@ -55,6 +56,10 @@ export interface KubernetesView {
   readonly hpa: readonly { readonly name: string; readonly min: Readonly<Record<Environment, number>>; readonly max: Readonly<Record<Environment, number>> }[];
   readonly replicas: readonly { readonly name: string; readonly replicas: Readonly<Record<Environment, number>> }[];
   readonly tlsMode: Settings['tls']['mode'];
+  /** Each edge location and the Ingress that serves it, with the numbers both edges print. */
+  readonly edge: readonly { readonly path: string; readonly ingress: string; readonly rate: string; readonly burst: string; readonly body: string; readonly timeout: number }[];
+  /** What the nginx edge does that ingress-nginx cannot express per Ingress. */
+  readonly edgeDifferences: readonly EdgeDifference[];
   readonly tlsSecret: string;
   readonly issuers: readonly string[];
   readonly volumes: readonly { readonly name: string; readonly size: string; readonly access: string; readonly owner: string }[];
@@ -561,35 +566,22 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
     });
   }
 
-  // Ingress: one object per edge route (ingress-nginx annotations apply per object).
-  const ingressFor = (route: Route, routeHosts: readonly string[]): K8sObject => {
-    const limit = route.rateLimit === 'none' ? undefined : RATE_LIMITS[route.rateLimit];
-    const rps = limit?.unit === 'r/s' ? limit.rate : 0;
-    const prefix = route.path.replace(/\/$/, '');
-    const annotations: Record<string, string> = {
-      'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
-      'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
-      'nginx.ingress.kubernetes.io/proxy-body-size': '16m',
-      ...(route.stripPrefix ? { 'nginx.ingress.kubernetes.io/use-regex': 'true', 'nginx.ingress.kubernetes.io/rewrite-target': `${route.upstreamPath}$2` } : {}),
-      ...(route.websocket ? { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600', 'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600' } : {}),
-      ...(rps ? { 'nginx.ingress.kubernetes.io/limit-rps': String(rps), 'nginx.ingress.kubernetes.io/limit-burst-multiplier': String(Math.max(1, Math.round(limit!.burst / rps))) } : {}),
-    };
-    const path = route.stripPrefix ? `${prefix}(/|$)(.*)` : route.path;
-    return {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      metadata: { name: route.name, labels: labels(route.name, 'edge'), annotations },
-      spec: {
-        ingressClassName: INGRESS_CLASS,
-        tls: [{ hosts: [...routeHosts], secretName: tlsSecret }],
-        rules: routeHosts.map((host) => ({
-          host,
-          http: { paths: [{ path, pathType: route.stripPrefix ? 'ImplementationSpecific' : 'Prefix', backend: { service: { name: route.service, port: { number: route.port } } } }] },
-        })),
-      },
-    };
-  };
-  if (model.routes.length) add('', { path: 'ingress.yaml', comment: 'Edge routes (the same table the nginx edge is rendered from), served by ingress-nginx.', documents: model.routes.map((r) => ingressFor(r, hosts.production)) });
+  // Ingress: one object per edge location with a policy of its own (ingress-nginx annotations apply per object).
+  const { plans: ingressPlanned, differences: edgeDifferences } = ingressPlans(model.routes);
+  const ingressFor = ({ name, route, location }: IngressPlan, routeHosts: readonly string[]): K8sObject => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, labels: labels(name, 'edge'), annotations: ingressAnnotations(location) },
+    spec: {
+      ingressClassName: INGRESS_CLASS,
+      tls: [{ hosts: [...routeHosts], secretName: tlsSecret }],
+      rules: routeHosts.map((host) => ({
+        host,
+        http: { paths: [{ ...ingressPath(location), backend: { service: { name: route.service, port: { number: route.port } } } }] },
+      })),
+    },
+  });
+  if (ingressPlanned.length) add('', { path: 'ingress.yaml', comment: 'Edge routes (the same edge facts the nginx edge is rendered from), served by ingress-nginx.', documents: ingressPlanned.map((p) => ingressFor(p, hosts.production)) });
 
   // TLS: cert-manager.
   const issuers: string[] = [];
@@ -753,8 +745,8 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
       if (h.min[env] !== base || h.max[env] !== hpaMax(base)) patches.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: h.name }, spec: { minReplicas: h.min[env], maxReplicas: h.max[env] } });
     }
     if (env !== 'production' && model.routes.length) {
-      for (const route of model.routes) {
-        const full = ingressFor(route, hosts[env]);
+      for (const plan of ingressPlanned) {
+        const full = ingressFor(plan, hosts[env]);
         patches.push({ apiVersion: full.apiVersion, kind: full.kind, metadata: { name: full.metadata.name }, spec: { tls: (full['spec'] as { tls: unknown }).tls, rules: (full['spec'] as { rules: unknown }).rules } });
       }
       if (settings.tls.mode !== 'provided') patches.push({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: tlsSecret }, spec: { dnsNames: [...hosts[env]] } });
@@ -801,6 +793,21 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
     hpa,
     replicas: replicaTable,
     tlsMode: settings.tls.mode,
+    edge: model.routes.flatMap((route) =>
+      route.locations.map((loc) => {
+        const plan = ingressPlanned.find((p) => p.location === loc) ?? ingressPlanned.find((p) => p.route === route && p.location.purpose === 'route')!;
+        const limit = plan.location.limit;
+        return {
+          path: loc.path,
+          ingress: plan.name,
+          rate: limit ? nginxRate(limit) : '—',
+          burst: limit ? String(ingressLimit(limit).burst) : '—',
+          body: nginxSize(plan.location.maxBodyBytes),
+          timeout: plan.location.readTimeoutSeconds,
+        };
+      }),
+    ),
+    edgeDifferences,
     tlsSecret,
     issuers,
     volumes,
