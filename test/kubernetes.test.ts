@@ -14,6 +14,7 @@ import type { ComposeService, DeploymentModel } from '../generators/lib/model.js
 import { execCommand, k8sCpu, k8sMemory } from '../generators/lib/prepare/kubernetes.js';
 import { IMAGES } from '../generators/lib/versions.js';
 import { generate, modelFrom, type Generated } from './support/generate.js';
+import { PROJECT_ROOT } from './support/upstream.js';
 import { requireTool, shellcheckErrors } from './support/validators.js';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; namespace?: string }; [k: string]: any };
@@ -429,6 +430,35 @@ describe('kubernetes target', function () {
       }
     });
   }
+
+  it('the compose services say what they are (role, ports, user, schedules), and the converter keeps no tables keyed by image or mount path', () => {
+    for (const [name, { gen, overlays }] of rendered) {
+      for (const svc of translated(gen.model)) {
+        const where = `${name}: ${svc.name}`;
+        assert.equal(svc.role === 'one-shot-job', svc.restart === 'no', `${where}: one-shot jobs and only they never restart`);
+        if (svc.role === 'data-store') assert.ok(svc.mounts.some((m) => m.type === 'volume'), `${where}: a data store keeps its state in a volume`);
+        assert.equal(svc.role === 'backup-job', (svc.schedules ?? []).length > 0, `${where}: the backup job and only it has schedules`);
+        // Every port compose publishes for debugging is one the service says it listens on.
+        const app = gen.model.services.find((a) => a.name === svc.name);
+        const listens = app ? (app.port === undefined ? [] : [app.port]) : (svc.listens ?? []).map((p) => p.port);
+        for (const published of svc.devPorts) assert.ok(listens.includes(Number(published.split(':').pop())), `${where}: publishes ${published} but listens on ${listens.join(', ')}`);
+        // A service without a compose user runs as the image's user, stated by the service.
+        const w = workloads(overlays.production!).find((o) => podSpecOf(o).containers[0].name === svc.name);
+        if (w && !svc.user && svc.imageUser) assert.equal(podSpecOf(w).securityContext.runAsUser, svc.imageUser.uid, where);
+      }
+      const cron = byKind(overlays.production!, 'CronJob');
+      const backup = gen.model.composeServices.find((s) => s.role === 'backup-job');
+      assert.deepEqual(cron.map((c) => [c.metadata.name, c.spec.schedule]), (backup?.schedules ?? []).map((j) => [j.name, j.schedule]), name);
+    }
+    const dir = join(PROJECT_ROOT, 'generators/lib/prepare');
+    const sources = ['kubernetes.ts', ...readdirSync(join(dir, 'kubernetes')).map((f) => `kubernetes/${f}`)];
+    for (const file of sources) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      assert.doesNotMatch(text, /\bIMAGES\./, `${file} decides by image name`);
+      assert.doesNotMatch(text, /BACKUP_SCRIPTS_DIR|\.target === /, `${file} finds a service by a mount path`);
+      assert.doesNotMatch(text, /\banswers\b/, `${file} reads answers`);
+    }
+  });
 
   it('the backup CronJobs run backup.sh and the restore drill from the backup image', () => {
     const { gen, overlays } = rendered.get('defaults')!;

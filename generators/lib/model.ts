@@ -74,6 +74,21 @@ export interface ComposeService {
   readonly shmSize?: string;
   /** One-shot jobs (migrations) restart never; long-running services restart unless stopped. */
   readonly restart: 'unless-stopped' | 'no';
+  /**
+   * What the service is to targets that map it onto other objects (Kubernetes), set by the concern
+   * that creates it: a data store keeps state in its volumes (StatefulSet), a one-shot job runs to
+   * completion before the applications (Job), the backup job runs its `schedules` (CronJobs).
+   * Absent: a long-running stateless service (Deployment).
+   */
+  readonly role?: 'data-store' | 'one-shot-job' | 'backup-job';
+  /** Ports the container listens on, named (compose publishes only some, on 127.0.0.1, for debugging). */
+  readonly listens?: readonly { readonly name: string; readonly port: number }[];
+  /** The numeric user the image itself runs as, when compose sets no `user` (Kubernetes' runAsNonRoot needs numbers). */
+  readonly imageUser?: { readonly uid: number; readonly gid: number };
+  /** Scheduled runs (supercronic's crontab in compose; a CronJob each on Kubernetes), UTC. */
+  readonly schedules?: readonly { readonly name: string; readonly schedule: string; readonly command: readonly string[]; readonly what: string }[];
+  /** Environment values that differ where the container gets no memlock ulimit (a Kubernetes pod, restricted profile). */
+  readonly withoutMemlock?: readonly (readonly [string, string])[];
 }
 
 export interface Network {

@@ -240,6 +240,12 @@ export function backupContribution(model: DeploymentModel): Contribution {
     stopGracePeriod: '120s',
     ulimits: [],
     restart: 'unless-stopped',
+    role: 'backup-job',
+    // config/backup/crontab's entries as data: Kubernetes runs each as a CronJob.
+    schedules: [
+      { name: 'backup', schedule: view.schedule, command: [`${view.scriptsDir}/backup.sh`], what: 'backup' },
+      { name: 'verify-backup', schedule: view.verifySchedule, command: [`${view.scriptsDir}/verify-backup.sh`], what: 'restore drill' },
+    ],
   };
   const run = (script: string, args = ''): string => `$(DC) run --rm --no-deps backup ${view.scriptsDir}/${script}${args ? ` ${args}` : ''}`;
   const makeTargets: MakeTarget[] = [

@@ -95,6 +95,8 @@ export function buildInfra(answers: Answers): Infra {
         name: 'postgres',
         description: `PostgreSQL primary (database ${DB_NAME})`,
         image: IMAGES.postgres,
+        role: 'data-store',
+        listens: [{ name: 'postgres', port: 5432 }],
         // Runs as the image's postgres user (uid 70) so the entrypoint needs no root; group 10001 reads the secrets.
         user: '70:70',
         command: [
@@ -142,6 +144,8 @@ export function buildInfra(answers: Answers): Infra {
           name: 'postgres-replica',
           description: 'PostgreSQL hot standby (streaming replication, serves DB_READ_HOST)',
           image: IMAGES.postgres,
+          role: 'data-store',
+          listens: [{ name: 'postgres', port: 5432 }],
           user: '70:70',
           entrypoint: ['/usr/local/bin/replica-entrypoint.sh'],
           command: ['postgres', '-c', 'hot_standby=on', '-c', 'hba_file=/etc/postgresql/pg_hba.conf', '-c', `shared_buffers=${sharedBuffers}MB`],
@@ -172,6 +176,7 @@ export function buildInfra(answers: Answers): Infra {
       name: 'migrate',
       description: "One-shot Flyway job applying GitMesh CE's SQL migrations",
       tier: 'ops',
+      role: 'one-shot-job',
       image: `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-migrate:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`,
       // Context: the repo root, so the image takes upstream's migrations and our replacements (docker/migrate/sql/).
       build: { context: '.', dockerfile: 'docker/migrate/Dockerfile' },
@@ -214,6 +219,8 @@ export function buildInfra(answers: Answers): Infra {
         name: 'redis',
         description: 'Redis cache, locks and rate limits (AOF + RDB persistence)',
         image: IMAGES.redis,
+        role: 'data-store',
+        listens: [{ name: 'redis', port: 6379 }],
         user: '999:1000',
         command: ['redis-server', '/usr/local/etc/redis/redis.conf', '--maxmemory', `${Math.floor(resourcesFor(answers.sizeProfile, 'standard').memoryMiB * 0.75)}mb`],
         environment: [],
@@ -246,6 +253,12 @@ export function buildInfra(answers: Answers): Infra {
           name: node,
           description: nodes.length === 1 ? 'OpenSearch single node' : `OpenSearch cluster node ${node.slice(-1)} of 3`,
           image: IMAGES.opensearch,
+          role: 'data-store',
+          listens: [{ name: 'http', port: 9200 }, { name: 'transport', port: 9300 }],
+          // The opensearch user of the official image.
+          imageUser: { uid: 1000, gid: 1000 },
+          // No memlock ulimit in a Kubernetes pod (and no IPC_LOCK under the restricted profile); nodes run without swap.
+          withoutMemlock: [['bootstrap.memory_lock', 'false']],
           environment: [
             ['cluster.name', `${answers.projectName}-search`],
             ...clusterEnv,
@@ -281,6 +294,10 @@ export function buildInfra(answers: Answers): Infra {
         name: 'elasticmq',
         description: 'ElasticMQ: SQS-compatible queue with persisted messages',
         image: IMAGES.elasticmq,
+        role: 'data-store',
+        listens: [{ name: 'sqs', port: 9324 }, { name: 'ui', port: 9325 }],
+        // A static native binary: any uid works; /data is a volume owned by the pod's fsGroup.
+        imageUser: { uid: 10001, gid: 10001 },
         environment: [['JAVA_OPTS', '-Dconfig.file=/opt/elasticmq.conf']],
         command: ['-Dconfig.file=/opt/elasticmq.conf'],
         secrets: [],
@@ -300,6 +317,10 @@ export function buildInfra(answers: Answers): Infra {
         name: 'kafka',
         description: 'Apache Kafka, single KRaft broker',
         image: IMAGES.kafka,
+        role: 'data-store',
+        listens: [{ name: 'kafka', port: 9092 }, { name: 'controller', port: 9093 }],
+        // appuser of apache/kafka (writes its config under /opt/kafka).
+        imageUser: { uid: 1000, gid: 1000 },
         environment: [
           ['KAFKA_NODE_ID', '1'],
           ['KAFKA_PROCESS_ROLES', 'broker,controller'],
@@ -341,6 +362,9 @@ export function buildInfra(answers: Answers): Infra {
         description: 'One-shot job: creates or upgrades the Temporal schemas (temporal-sql-tool) before the server starts',
         tier: 'ops',
         image: IMAGES.temporalAdminTools,
+        role: 'one-shot-job',
+        // The temporal user of temporalio/admin-tools.
+        imageUser: { uid: 1000, gid: 1000 },
         entrypoint: ['/usr/local/bin/env-from-files'],
         command: ['/bin/sh', '-c', temporalSchemaScript()],
         environment: [
@@ -363,6 +387,9 @@ export function buildInfra(answers: Answers): Infra {
         name: 'temporal',
         description: 'Temporal server (persistence in PostgreSQL; schema from the temporal-schema job)',
         image: IMAGES.temporal,
+        listens: [{ name: 'grpc', port: 7233 }],
+        // The temporal user of temporalio/server (docker/targets/server.Dockerfile).
+        imageUser: { uid: 1000, gid: 1000 },
         entrypoint: ['/usr/local/bin/env-from-files'],
         // The image's own start script: it renders the embedded config template from these variables.
         command: ['/etc/temporal/entrypoint.sh'],
@@ -399,6 +426,8 @@ export function buildInfra(answers: Answers): Infra {
         tier: 'ops',
         image: IMAGES.temporalAdminTools,
         command: ['/bin/sh', '-c', temporalNamespaceScript()],
+        role: 'one-shot-job',
+        imageUser: { uid: 1000, gid: 1000 },
         environment: [['TEMPORAL_ADDRESS', 'temporal:7233']],
         secrets: [],
         mounts: [],

@@ -7,9 +7,9 @@
  * the two targets cannot disagree. Templates only print the YAML built here.
  *
  * Mapping rules (docs/kubernetes.md prints them):
- *   compose service on `restart: no`           → Job
- *   the backup service (supercronic)           → two CronJobs: backup.sh and the verify-backup.sh drill
- *   compose service with named volumes         → StatefulSet (volumeClaimTemplates) + Service
+ *   role `one-shot-job` (migrations)           → Job
+ *   role `backup-job` (supercronic)            → one CronJob per entry of its `schedules` (backup, restore drill)
+ *   role `data-store`                          → StatefulSet (volumeClaimTemplates) + Service on its `listens` ports
  *   any other service                          → Deployment (+ Service when it has ports)
  *   the edge proxy (tier `edge`)               → Ingress objects (ingress-nginx) + cert-manager
  *   monitoring file services                   → not rendered (use kube-prometheus-stack; see the docs)
@@ -19,10 +19,8 @@
  *   `${VAR...}` interpolation in compose env   → `$(VAR)` from the per-environment settings ConfigMap
  */
 import type { AppService, ComposeService, DeploymentModel, Healthcheck, Mount, Resources, Settings } from '../model.js';
-import { BACKUP_SCRIPTS_DIR, VERIFY_SCHEDULE } from './backup.js';
 import { nginxRate, nginxSize } from './edge/limits.js';
 import { ingressAnnotations, ingressLimit, ingressPath, ingressPlans, type EdgeDifference, type IngressPlan } from './kubernetes/ingress.js';
-import { IMAGES } from '../versions.js';
 
 /** A Kubernetes object as plain data (validated in the tests with the kubernetes-models schemas). */
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; [key: string]: unknown }; [key: string]: unknown };
@@ -76,25 +74,6 @@ export const INGRESS_CLASS = 'nginx';
 /** Label key prefix marking compose network membership on pods. */
 export const NETWORK_LABEL = (network: string): string => `network.gitmesh-devops/${network}`;
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
-
-/** Who an image without a compose `user` runs as (numeric, so runAsNonRoot can be verified by the kubelet). */
-const IMAGE_USERS: readonly (readonly [string, number, number])[] = [
-  [IMAGES.opensearch, 1000, 1000], // opensearch user of the official image
-  [IMAGES.kafka, 1000, 1000], // appuser of apache/kafka (writes its config under /opt/kafka)
-  [IMAGES.temporal, 1000, 1000], // temporal user of temporalio/server (docker/targets/server.Dockerfile)
-  [IMAGES.temporalAdminTools, 1000, 1000], // the same user in temporalio/admin-tools
-  [IMAGES.elasticmq, 10001, 10001], // a static native binary: any uid works; /data is a volume owned by fsGroup
-];
-
-/** Ports of the infrastructure images (compose only publishes some of them on 127.0.0.1 for debugging). */
-const IMAGE_PORTS: readonly (readonly [string, readonly { name: string; port: number }[]])[] = [
-  [IMAGES.postgres, [{ name: 'postgres', port: 5432 }]],
-  [IMAGES.redis, [{ name: 'redis', port: 6379 }]],
-  [IMAGES.opensearch, [{ name: 'http', port: 9200 }, { name: 'transport', port: 9300 }]],
-  [IMAGES.elasticmq, [{ name: 'sqs', port: 9324 }, { name: 'ui', port: 9325 }]],
-  [IMAGES.kafka, [{ name: 'kafka', port: 9092 }, { name: 'controller', port: 9093 }]],
-  [IMAGES.temporal, [{ name: 'grpc', port: 7233 }]],
-];
 
 /** PersistentVolumeClaim sizes per size profile, by volume name prefix. */
 const VOLUME_SIZES: readonly (readonly [RegExp, Readonly<Record<'small' | 'medium' | 'large', string>>])[] = [
@@ -195,8 +174,6 @@ interface Workload {
   readonly component: string;
 }
 
-const isBackup = (svc: ComposeService): boolean => svc.mounts.some((m) => m.target === `${BACKUP_SCRIPTS_DIR}/backup.sh`);
-
 function classify(model: DeploymentModel): { workloads: Workload[]; skipped: { svc: ComposeService; note: string }[] } {
   const apps = new Map(model.services.map((svc) => [svc.name, svc]));
   const workloads: Workload[] = [];
@@ -211,9 +188,10 @@ function classify(model: DeploymentModel): { workloads: Workload[]; skipped: { s
       continue;
     }
     const app = apps.get(svc.name);
-    if (isBackup(svc)) workloads.push({ svc, kind: 'CronJob', component: 'backup' });
-    else if (svc.restart === 'no') workloads.push({ svc, kind: 'Job', component: 'migration' });
-    else if (svc.mounts.some((m) => m.type === 'volume')) workloads.push({ svc, kind: 'StatefulSet', component: svc.tier });
+    // The role is set by the concern that creates the service; absent, a stateless long-running one.
+    if (svc.role === 'backup-job') workloads.push({ svc, kind: 'CronJob', component: 'backup' });
+    else if (svc.role === 'one-shot-job') workloads.push({ svc, kind: 'Job', component: 'migration' });
+    else if (svc.role === 'data-store') workloads.push({ svc, kind: 'StatefulSet', component: svc.tier });
     else workloads.push({ svc, ...(app ? { app } : {}), kind: 'Deployment', component: svc.tier });
   }
   return { workloads, skipped };
@@ -277,13 +255,12 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
       const [uid, gid] = svc.user.split(':').map(Number);
       return { uid: uid!, gid: gid ?? uid! };
     }
-    const known = IMAGE_USERS.find(([image]) => image === svc.image);
-    return known ? { uid: known[1], gid: known[2] } : {};
+    return svc.imageUser ? { uid: svc.imageUser.uid, gid: svc.imageUser.gid } : {};
   };
 
   const portsOf = (w: Workload): { name: string; port: number }[] => {
     if (w.app) return w.app.port !== undefined ? [{ name: 'http', port: w.app.port }] : [];
-    return [...(IMAGE_PORTS.find(([image]) => image === w.svc.image)?.[1] ?? [])];
+    return (w.svc.listens ?? []).map((p) => ({ name: p.name, port: p.port }));
   };
 
   const probeAction = (w: Workload): Record<string, unknown> => {
@@ -315,11 +292,11 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
   const executable = (source: string): boolean => /\.sh$/.test(source);
 
   /** Kubernetes adaptations of a compose service where the platform differs (each one documented). */
-  const environmentOf = (svc: ComposeService): [string, string][] =>
-    svc.environment.map(([name, value]): [string, string] =>
-      // No memlock ulimit in Kubernetes pods (and no IPC_LOCK under the restricted profile); nodes run without swap.
-      svc.image === IMAGES.opensearch && name === 'bootstrap.memory_lock' ? [name, 'false'] : [name, value],
-    );
+  const environmentOf = (svc: ComposeService): [string, string][] => {
+    // No memlock ulimit in Kubernetes pods (and no IPC_LOCK under the restricted profile): the service says what changes.
+    const override = new Map(svc.withoutMemlock ?? []);
+    return svc.environment.map(([name, value]): [string, string] => [name, override.get(name) ?? value]);
+  };
 
   const podTemplate = (w: Workload, opts: { command?: readonly string[]; skipVolumes?: boolean } = {}) => {
     const { svc } = w;
@@ -458,11 +435,8 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
     const docs: K8sObject[] = [];
     const ports = portsOf(w);
     if (w.kind === 'CronJob') {
-      const jobs: [string, string, string][] = [
-        [name, settings.backup.schedule, 'backup.sh'],
-        [`verify-${name}`, VERIFY_SCHEDULE, 'verify-backup.sh'],
-      ];
-      for (const [jobName, schedule, script] of jobs) {
+      const jobs = svc.schedules ?? [];
+      for (const { name: jobName, schedule, command } of jobs) {
         docs.push({
           apiVersion: 'batch/v1',
           kind: 'CronJob',
@@ -474,11 +448,11 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
             startingDeadlineSeconds: 3600,
             successfulJobsHistoryLimit: 3,
             failedJobsHistoryLimit: 3,
-            jobTemplate: { spec: { backoffLimit: 1, activeDeadlineSeconds: 6 * 3600, template: podTemplate(w, { command: [`${BACKUP_SCRIPTS_DIR}/${script}`], skipVolumes: true }) } },
+            jobTemplate: { spec: { backoffLimit: 1, activeDeadlineSeconds: 6 * 3600, template: podTemplate(w, { command, skipVolumes: true }) } },
           },
         });
       }
-      counterparts.push({ service: name, kind: 'CronJob', names: jobs.map((j) => j[0]), note: `schedules ${settings.backup.schedule} (backup) and ${VERIFY_SCHEDULE} (restore drill), UTC` });
+      counterparts.push({ service: name, kind: 'CronJob', names: jobs.map((j) => j.name), note: `schedules ${jobs.map((j) => `${j.schedule} (${j.what})`).join(' and ')}, UTC` });
     } else if (w.kind === 'Job') {
       docs.push({ apiVersion: 'batch/v1', kind: 'Job', metadata: meta, spec: { backoffLimit: 3, activeDeadlineSeconds: 1800, template: podTemplate(w) } });
       counterparts.push({ service: name, kind: 'Job', names: [name], note: 'deleted and re-created by each deploy (a Job template is immutable)' });
