@@ -7,7 +7,7 @@
  *   - a bare nginx reverse proxy: TLS and upstream keepalive, nginx's defaults for everything else;
  *   - Caddy 2 (Debian's package) with the generated config's features, as far as Caddy has them.
  */
-import { EDGE_PORTS, RATE_LIMITS, nginxRate } from '../generators/lib/prepare/edge.js';
+import { EDGE_PORTS, RATE_LIMITS, nginxRate } from '../generators/lib/prepare/edge/index.js';
 
 /** The deployment the bench generates: the API and the SPA behind the edge, a `make certs` certificate. */
 export const BENCH_ANSWERS = { tlsMode: 'self-signed', monitoring: false, services: ['api', 'frontend'] } as const;

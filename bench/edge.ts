@@ -32,7 +32,7 @@ import { mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { EDGE_PORTS, RATE_LIMITS, edgeView, nginxRate } from '../generators/lib/prepare/edge.js';
+import { EDGE_PORTS, RATE_LIMITS, edgeView, nginxRate } from '../generators/lib/prepare/edge/index.js';
 import { generate } from '../test/support/generate.js';
 import { edgeTree, openLab, startUpstream, upstreamHosts, waitUntil, type Lab } from '../test/support/edge-lab.js';
 import { requireTool } from '../test/support/validators.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BENCH_ANSWERS, BENCH_API_RATE, VARIANTS, bareNginxConfig, onPorts } from '../bench/edge-setups.js';
-import { edgeView } from '../generators/lib/prepare/edge.js';
+import { edgeView } from '../generators/lib/prepare/edge/index.js';
 import { edgeTree, upstreamHosts, withServiceHosts } from './support/edge-lab.js';
 import { generate } from './support/generate.js';
 import { nginxTestErrors } from './support/validators.js';

@@ -15,7 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import type { RawAnswers } from '../generators/lib/answers.js';
 import { fileSpecs } from '../generators/lib/files/index.js';
 import type { ComposeService, DeploymentModel } from '../generators/lib/model.js';
-import { EDGE_PORTS, EDGE_STUB_STATUS, RATE_LIMITS } from '../generators/lib/prepare/edge.js';
+import { EDGE_PORTS, EDGE_STUB_STATUS, RATE_LIMITS } from '../generators/lib/prepare/edge/index.js';
 import { IMAGES } from '../generators/lib/versions.js';
 import { generate, modelFrom, type Generated } from './support/generate.js';
 import { edgeTree, openLab, startEdge, startUpstream, stop, upstreamHosts, waitUntil, withServiceHosts, WS_CLIENT_SCRIPT, type EdgeTree, type Lab, type RunningEdge } from './support/edge-lab.js';

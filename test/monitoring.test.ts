@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { RawAnswers } from '../generators/lib/answers.js';
 import { BACKUP_METRICS, BACKUP_METRICS_VOLUME } from '../generators/lib/prepare/backup.js';
-import { EDGE_ACCESS_LOG_FIELDS, EDGE_STUB_STATUS } from '../generators/lib/prepare/edge.js';
+import { EDGE_ACCESS_LOG_FIELDS, EDGE_STUB_STATUS } from '../generators/lib/prepare/edge/index.js';
 import { backupMaxAgeHours, runbookAnchor } from '../generators/lib/prepare/monitoring-alerts.js';
 import { IMAGES } from '../generators/lib/versions.js';
 import { alloyProblems, literal, parseAlloy } from './support/alloy.js';

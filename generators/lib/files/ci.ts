@@ -8,8 +8,8 @@ import { CI_ACTIONS, CI_RUNNER, CI_TOOL_IMAGES, pinned, TOOL, toolRun, TOOLS_COM
 import type { Evidence } from '../catalog.js';
 import type { AppService, DeploymentModel } from '../model.js';
 import { deployPath } from '../prepare/ci.js';
-import { EDGE_PATHS, edgeView } from '../prepare/edge.js';
-import { kubernetesView } from '../prepare/kubernetes.js';
+import { EDGE_PATHS, edgeView } from '../prepare/edge/index.js';
+import { kubernetesView } from '../prepare/kubernetes/index.js';
 import { provisioningCi, type ProvisioningCi } from '../prepare/provisioning.js';
 import { IMAGES, PNPM_VERSION } from '../versions.js';
 import { productionComposeFiles } from './base.js';

@@ -1,6 +1,6 @@
 /** Kubernetes target (`--targets kubernetes`): the Kustomize tree, its generator kustomizations and docs/kubernetes.md. */
 import { stringify } from 'yaml';
-import { kubernetesView } from '../prepare/kubernetes.js';
+import { kubernetesView } from '../prepare/kubernetes/index.js';
 import type { Manifest } from './types.js';
 
 /** Multi-document YAML of plain objects; long strings stay on one line so commands are readable. */

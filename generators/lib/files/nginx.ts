@@ -1,5 +1,5 @@
 /** Edge proxy files: nginx configuration, its entrypoint, certbot (letsencrypt), `make certs` (self-signed), runbook. */
-import { edgeView, EDGE_STUB_STATUS } from '../prepare/edge.js';
+import { edgeView, EDGE_STUB_STATUS } from '../prepare/edge/index.js';
 import { APP_GID } from '../versions.js';
 import type { FileSpec, Manifest } from './types.js';
 

@@ -11,9 +11,9 @@ import type { BuiltImage, Contribution } from '../model.js';
 import { appSpecs, buildAppService } from './app-services.js';
 import { backupContribution } from './backup.js';
 import { ciContribution } from './ci.js';
-import { edgeContribution } from './edge.js';
+import { edgeContribution } from './edge/index.js';
 import { buildInfra } from './infra.js';
-import { kubernetesContribution } from './kubernetes-contribution.js';
+import { kubernetesContribution } from './kubernetes/contribution.js';
 import { monitoringContribution } from './monitoring.js';
 import { provisioningContribution } from './provisioning.js';
 

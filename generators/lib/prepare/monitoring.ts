@@ -15,7 +15,7 @@ import { TOOL, toolRun } from '../ci-actions.js';
 import { APP_GID, IMAGES } from '../versions.js';
 import { infraCheck } from './health.js';
 import { BACKUP_METRICS, BACKUP_METRICS_VOLUME } from './backup.js';
-import { EDGE_ACCESS_LOG_FIELDS, EDGE_STUB_STATUS } from './edge.js';
+import { EDGE_ACCESS_LOG_FIELDS, EDGE_STUB_STATUS } from './edge/index.js';
 import { DB_NAME, DB_USER } from './wiring.js';
 
 // --------------------------------------------------------------------------------------------- contracts

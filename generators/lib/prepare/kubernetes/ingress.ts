@@ -5,8 +5,9 @@
  * same ones nginx prints. What ingress-nginx cannot express per Ingress is listed in `differences`,
  * which docs/kubernetes.md prints and the tests check.
  */
-import type { EdgeLocationFacts, RateLimit, Route } from '../../model.js';
+import type { DeploymentModel, EdgeLocationFacts, RateLimit, Route } from '../../model.js';
 import { nginxRate, nginxSize } from '../edge/limits.js';
+import { INGRESS_CLASS, labels, type K8sObject, type Names } from './common.js';
 
 const ANNOTATION = (name: string): string => `nginx.ingress.kubernetes.io/${name}`;
 
@@ -100,4 +101,89 @@ export function ingressAnnotations(loc: EdgeLocationFacts): Record<string, strin
 export function ingressPath(loc: EdgeLocationFacts): { path: string; pathType: 'Prefix' | 'ImplementationSpecific' } {
   if (loc.upstreamPath === loc.path) return { path: loc.path, pathType: 'Prefix' };
   return { path: `${loc.path.replace(/\/$/, '')}(/|$)(.*)`, pathType: 'ImplementationSpecific' };
+}
+
+export function ingressObject({ name, route, location }: IngressPlan, hosts: readonly string[], names: Names): K8sObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, labels: labels(names, name, 'edge'), annotations: ingressAnnotations(location) },
+    spec: {
+      ingressClassName: INGRESS_CLASS,
+      tls: [{ hosts: [...hosts], secretName: names.tlsSecret }],
+      rules: hosts.map((host) => ({
+        host,
+        http: { paths: [{ ...ingressPath(location), backend: { service: { name: route.service, port: { number: route.port } } } }] },
+      })),
+    },
+  };
+}
+
+/** Each edge location and the Ingress that serves it, with the numbers docs/kubernetes.md prints. */
+export interface EdgeRow {
+  readonly path: string;
+  readonly ingress: string;
+  readonly rate: string;
+  readonly burst: string;
+  readonly body: string;
+  readonly timeout: number;
+}
+
+export function edgeRows(routes: readonly Route[], plans: readonly IngressPlan[]): EdgeRow[] {
+  return routes.flatMap((route) =>
+    route.locations.map((loc) => {
+      const plan = plans.find((p) => p.location === loc) ?? plans.find((p) => p.route === route && p.location.purpose === 'route')!;
+      const limit = plan.location.limit;
+      return {
+        path: loc.path,
+        ingress: plan.name,
+        rate: limit ? nginxRate(limit) : '—',
+        burst: limit ? String(ingressLimit(limit).burst) : '—',
+        body: nginxSize(plan.location.maxBodyBytes),
+        timeout: plan.location.readTimeoutSeconds,
+      };
+    }),
+  );
+}
+
+/** cert-manager: the Issuers (Let's Encrypt staging and production, or self-signed) and the edge certificate. */
+export function tlsObjects(model: DeploymentModel, names: Names, hosts: readonly string[]): { issuers: string[]; documents: K8sObject[]; comment: string } {
+  const mode = model.settings.tls.mode;
+  const issuers: string[] = [];
+  const documents: K8sObject[] = [];
+  if (mode === 'letsencrypt') {
+    for (const [name, server] of [
+      ['letsencrypt-staging', 'https://acme-staging-v02.api.letsencrypt.org/directory'],
+      ['letsencrypt-production', 'https://acme-v02.api.letsencrypt.org/directory'],
+    ] as const) {
+      issuers.push(name);
+      documents.push({
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Issuer',
+        metadata: { name, labels: labels(names, name, 'tls') },
+        spec: { acme: { server, email: model.settings.tls.acmeEmail, privateKeySecretRef: { name: `${name}-account` }, solvers: [{ http01: { ingress: { ingressClassName: INGRESS_CLASS } } }] } },
+      });
+    }
+  } else if (mode === 'self-signed') {
+    issuers.push('self-signed');
+    documents.push({ apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'self-signed', labels: labels(names, 'self-signed', 'tls') }, spec: { selfSigned: {} } });
+  }
+  if (mode !== 'provided' && model.routes.length) {
+    documents.push({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: names.tlsSecret, labels: labels(names, names.tlsSecret, 'tls') },
+      spec: {
+        secretName: names.tlsSecret,
+        dnsNames: [...hosts],
+        issuerRef: { kind: 'Issuer', name: mode === 'letsencrypt' ? 'letsencrypt-production' : 'self-signed' },
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      },
+    });
+  }
+  const comment =
+    mode === 'letsencrypt'
+      ? "cert-manager: Let's Encrypt staging and production Issuers and the edge certificate (HTTP-01 through ingress-nginx)."
+      : 'cert-manager: a self-signed Issuer and the edge certificate (development only).';
+  return { issuers, documents, comment };
 }

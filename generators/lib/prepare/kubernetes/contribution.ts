@@ -1,6 +1,6 @@
 /** What the Kubernetes target adds to the model: make targets, the docs page and the git-ignore exception for secrets/kustomization.yaml. */
-import type { Contribution, DeploymentModel, MakeTarget } from '../model.js';
-import { K8S_DIR } from './kubernetes.js';
+import type { Contribution, DeploymentModel, MakeTarget } from '../../model.js';
+import { K8S_DIR } from './common.js';
 
 /** `$(ENV)` checked against the overlays before it reaches a path. */
 const ENV_CHECK = `@case "$(or $(ENV),production)" in staging|production) ;; *) echo "ENV must be staging or production" >&2; exit 2 ;; esac`;
