@@ -10,7 +10,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { RawAnswers } from '../generators/lib/answers.js';
-import type { ComposeService, DeploymentModel } from '../generators/lib/model.js';
+import type { ServiceKind } from '../generators/lib/catalog.js';
+import type { ComposeService, DeploymentModel, RateLimit, Route } from '../generators/lib/model.js';
+import { DEFAULT_MAX_BODY_BYTES, RATE_LIMITS, edgeLocations, nginxSize } from '../generators/lib/prepare/edge/index.js';
+import { ingressAnnotations, ingressLimit, ingressPath, ingressPlans } from '../generators/lib/prepare/kubernetes/ingress.js';
 import { execCommand, k8sCpu, k8sMemory } from '../generators/lib/prepare/kubernetes/index.js';
 import { IMAGES } from '../generators/lib/versions.js';
 import { generate, modelFrom, type Generated } from './support/generate.js';
@@ -494,5 +497,45 @@ describe('kubernetes target', function () {
     const model = modelFrom({});
     assert.equal(model.makeTargets.some((t) => t.name.startsWith('k8s-')), false);
     assert.equal(model.docs.some((d) => d.path === 'docs/kubernetes.md'), false);
+  });
+});
+
+describe('edge facts -> ingress-nginx annotations (pure, issue 20)', () => {
+  const route = (over: Partial<Route> & Pick<Route, 'path' | 'upstreamPath' | 'rateLimit'>, owner: { name: string; kind: ServiceKind } = { name: 'api', kind: 'node-api' }): Route => {
+    const base = { name: over.name ?? owner.name, service: owner.name, port: 8080, stripPrefix: over.upstreamPath !== over.path, websocket: false, socketIo: false, ...over };
+    return { ...base, locations: edgeLocations(base, owner) };
+  };
+
+  it('a per-minute rate becomes limit-rpm and a per-second one limit-rps; nothing is re-parsed or dropped', () => {
+    const perMinute: RateLimit = { zone: 'z', rate: 30, unit: 'r/m', burst: 10 };
+    const perSecond: RateLimit = { zone: 'z', rate: 20, unit: 'r/s', burst: 100 };
+    const at = (limit: RateLimit) => ingressAnnotations({ purpose: 'route', path: '/x/', upstreamPath: '/x/', websocket: false, limit, maxBodyBytes: 25 * 1024 * 1024, readTimeoutSeconds: 60 });
+    assert.equal(at(perMinute)['nginx.ingress.kubernetes.io/limit-rpm'], '30');
+    assert.equal(at(perMinute)['nginx.ingress.kubernetes.io/limit-rps'], undefined);
+    assert.equal(at(perSecond)['nginx.ingress.kubernetes.io/limit-rps'], '20');
+    assert.equal(at(perSecond)['nginx.ingress.kubernetes.io/limit-burst-multiplier'], '5');
+    assert.equal(at(perSecond)['nginx.ingress.kubernetes.io/proxy-body-size'], '25m');
+    assert.equal(ingressLimit(perMinute).burst, 30, 'the whole multiple ingress-nginx can express');
+  });
+
+  it('the /api/ route: its own Ingress, a stricter /api/auth/ and a long-lived /api/socket.io/; the burst ingress-nginx cannot match is a listed difference', () => {
+    const api = route({ path: '/api/', upstreamPath: '/', rateLimit: 'api', websocket: true });
+    const { plans, differences } = ingressPlans([api]);
+    assert.deepEqual(plans.map((p) => [p.name, p.location.path]), [['api-ws', '/api/socket.io/'], ['api-auth', '/api/auth/'], ['api', '/api/']]);
+    const auth = plans.find((p) => p.name === 'api-auth')!.location;
+    assert.deepEqual([auth.upstreamPath, auth.limit], ['/auth/', RATE_LIMITS.auth]);
+    assert.deepEqual(ingressPath(auth), { path: '/api/auth(/|$)(.*)', pathType: 'ImplementationSpecific' });
+    assert.equal(ingressAnnotations(auth)['nginx.ingress.kubernetes.io/rewrite-target'], '/auth/$2');
+    assert.equal(ingressAnnotations(plans.find((p) => p.name === 'api')!.location)['nginx.ingress.kubernetes.io/proxy-read-timeout'], '60');
+    assert.equal(ingressAnnotations(plans.find((p) => p.name === 'api-ws')!.location)['nginx.ingress.kubernetes.io/proxy-read-timeout'], '3600');
+    assert.deepEqual(differences.map((d) => [d.path, d.what]), [['/api/auth/', 'rate-limit burst']]);
+  });
+
+  it('the frontend: assets share the route Ingress, and both Cache-Control policies are listed as differences', () => {
+    const frontend = route({ path: '/', upstreamPath: '/', rateLimit: 'none' }, { name: 'frontend', kind: 'static-frontend' });
+    const { plans, differences } = ingressPlans([frontend]);
+    assert.deepEqual(plans.map((p) => p.name), ['frontend']);
+    assert.deepEqual(differences.map((d) => [d.path, d.what]), [['/assets/', 'Cache-Control'], ['/', 'Cache-Control']]);
+    assert.equal(nginxSize(DEFAULT_MAX_BODY_BYTES), '10m');
   });
 });
