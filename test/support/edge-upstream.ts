@@ -6,7 +6,7 @@
  * With tls-port (bench/edge.ts only), the same handler is also served over HTTPS on host:tls-port
  * (HTTP/1.1 keepalive, the edge's certificate and key), so the bench can compare the edge with the
  * upstream reached directly over HTTPS. TLS settings mirror the edge's "intermediate" profile
- * (generators/lib/prepare/edge.ts): TLS 1.2-1.3, the same TLS 1.2 ciphers and curves, client cipher
+ * (generators/lib/prepare/edge/view.ts): TLS 1.2-1.3, the same TLS 1.2 ciphers and curves, client cipher
  * preference; session resumption is Node's default (tickets).
  *   any role: /bench → a 3-byte text body (/bench-io: after 5 ms of simulated I/O);
  *             /bench-connections → {"plain":n,"tls":n}, the TCP connections each listener has accepted
