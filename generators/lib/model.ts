@@ -223,7 +223,10 @@ export interface Settings {
 }
 
 export interface DeploymentModel {
-  /** Raw answers: being removed (issue 20). New code reads `settings` and the other typed facts. */
+  /**
+   * Raw answers: being removed (issue 20).
+   * @deprecated Read `settings`, `project`, `data` and the other typed facts; only `prepare/index.ts` reads answers.
+   */
   readonly answers: Answers;
   readonly settings: Settings;
   readonly project: {
@@ -263,3 +266,9 @@ export interface DeploymentModel {
   readonly envExample: readonly (readonly [string, string, string])[];
   readonly images: Readonly<Record<string, string>>;
 }
+
+/**
+ * The facts the core of the model (infra, app services, wiring) is built from: decided from the answers
+ * once, in prepare/index.ts, before any service exists.
+ */
+export type CoreFacts = Pick<DeploymentModel, 'settings' | 'project' | 'data'>;

@@ -199,7 +199,7 @@ export function toolServices(model: DeploymentModel): ToolService[] {
       tmpfs: ['/tmp'],
     });
   }
-  if (model.answers.monitoring) {
+  if (model.settings.monitoring) {
     tools.push(
       { name: TOOL.promtool, description: 'promtool: checks the Prometheus config, the alert rules and their unit tests', image: IMAGES.prometheus, entrypoint: ['promtool'], volumes: [['./config/prometheus', '/etc/prometheus']], networkNone: true },
       { name: TOOL.amtool, description: 'amtool: checks the Alertmanager config', image: IMAGES.alertmanager, entrypoint: ['amtool'], volumes: [['./config/alertmanager', '/etc/alertmanager']], networkNone: true },
@@ -226,7 +226,7 @@ export function toolServices(model: DeploymentModel): ToolService[] {
 
 /** Directories of Kubernetes manifests that hold a pinned third-party image (Dependabot's docker ecosystem reads them). */
 function pinnedManifestDirs(model: DeploymentModel): string[] {
-  if (!model.answers.targets.includes('kubernetes')) return [];
+  if (!model.settings.targets.kubernetes) return [];
   const pins = Object.values(IMAGES);
   const view = kubernetesView(model);
   return view.files.filter((file) => pins.some((pin) => JSON.stringify(file.documents).includes(JSON.stringify(pin)))).map((file) => `/${posix.dirname(file.path)}`);
@@ -304,7 +304,7 @@ function mountFrom(model: DeploymentModel, service: string, targetPrefix: string
 }
 
 function e2eView(model: DeploymentModel): E2eView | undefined {
-  const { data, answers } = model;
+  const { data, settings } = model;
   const needsTemporal = model.services.some((svc) => svc.needs.includes('temporal'));
   if (!data.postgres || !data.redis || data.opensearch === 'none' || (needsTemporal && !data.temporal)) return undefined;
   const hostFiles = productionComposeFiles(model);
@@ -314,7 +314,7 @@ function e2eView(model: DeploymentModel): E2eView | undefined {
   const excluded = model.services
     .filter((svc) => svc.compose.secrets.some((secret) => noPlaceholder.includes(secret) && svc.requires.includes(secret.toUpperCase())))
     .map((svc) => ({ name: svc.name, why: `needs a real ${svc.compose.secrets.filter((s) => noPlaceholder.includes(s)).join(', ')} to start` }));
-  const letsencrypt = answers.tlsMode === 'letsencrypt';
+  const letsencrypt = settings.tls.mode === 'letsencrypt';
   const names = new Set(model.services.map((svc) => svc.name));
   const consumer = names.has('nodejs-worker') ? { service: 'nodejs-worker', runtime: 'node' as const, queueVariable: E2E_EXPECTATIONS.nodejsWorker.queueVariable } : names.has('python-worker') ? { service: 'python-worker', runtime: 'python' as const, queueVariable: E2E_EXPECTATIONS.pythonWorker.queueVariable } : undefined;
   const api = model.routes.find((route) => route.service === 'api' && route.healthPath);
@@ -324,7 +324,7 @@ function e2eView(model: DeploymentModel): E2eView | undefined {
     ...(letsencrypt ? { override: { certbotBootstrapOnly: true } } : {}),
     services: running.map((svc) => svc.name).filter((name) => !excluded.some((e) => e.name === name)),
     excluded,
-    tls: answers.tlsMode === 'provided' ? { mode: 'provided', certificate: answers.tlsCertPath, key: answers.tlsKeyPath } : { mode: answers.tlsMode },
+    tls: settings.tls.mode === 'provided' ? { mode: 'provided', certificate: settings.tls.certPath, key: settings.tls.keyPath } : { mode: settings.tls.mode },
     dummySecrets: noPlaceholder,
     frontend: names.has('frontend'),
     ...(api ? { healthPath: `${api.path.replace(/\/$/, '')}${api.healthPath}` } : {}),
@@ -348,7 +348,7 @@ export function ciView(model: DeploymentModel): CiView {
   const usesConfig = model.composeServices.some((svc) => svc.mounts.some((m) => m.type === 'bind' && m.source.startsWith('./config/')));
   const nginx = nginxCheck(model);
   // The monitoring concern ships a Makefile target that runs promtool (config, rules, rule tests), amtool and alloy validate.
-  const monitoringCheck = model.answers.monitoring && model.makeTargets.some((t) => t.name === 'monitoring-check') ? { make: 'monitoring-check' } : undefined;
+  const monitoringCheck = model.settings.monitoring && model.makeTargets.some((t) => t.name === 'monitoring-check') ? { make: 'monitoring-check' } : undefined;
   const uses = Object.fromEntries(Object.keys(CI_ACTIONS).map((name) => [name, pinned(name as ActionName)])) as Record<ActionName, string>;
   return {
     runner: CI_RUNNER,
@@ -356,8 +356,8 @@ export function ciView(model: DeploymentModel): CiView {
     tools: CI_TOOL_IMAGES,
     project: model.project.name,
     deployPath: deployPath(model),
-    staging: model.answers.environments.includes('staging'),
-    production: model.answers.environments.includes('production'),
+    staging: model.settings.environments.includes('staging'),
+    production: model.settings.environments.includes('production'),
     registry: { host: model.project.registry, ghcr: model.project.registry === 'ghcr.io' },
     images: model.builtImages.map(({ name, repository, dockerfile, context }) => ({ name, repository, dockerfile, context })),
     dockerfileDirs: [...new Set([...model.builtImages.map((img) => `/${img.dockerfile.replace(/\/[^/]+$/, '')}`), ...pinnedManifestDirs(model)])].sort(),
@@ -383,15 +383,15 @@ export function ciView(model: DeploymentModel): CiView {
     submodule: model.source.path,
     migrate: model.composeServices.some((svc) => svc.name === 'migrate'),
     smoke: smokeChecks(model),
-    smokeInsecure: model.answers.tlsMode === 'self-signed',
+    smokeInsecure: model.settings.tls.mode === 'self-signed',
     waitTimeoutSeconds: 600,
     tagPatterns: TAG_PATTERNS,
-    compose: model.answers.targets.includes('compose'),
+    compose: model.settings.targets.compose,
     ...(e2eView(model) ? { e2e: e2eView(model)! } : {}),
     ...(provisioningCi(model) ? { provisioning: provisioningCi(model) } : {}),
     // nginx resolves upstream names once; recreated containers get new addresses.
     ...(model.composeServices.some((svc) => svc.name === 'nginx') ? { edgeReload: `-p ${EDGE_PATHS.prefix} -c ${EDGE_PATHS.conf}` } : {}),
-    ...(model.answers.targets.includes('kubernetes')
+    ...(model.settings.targets.kubernetes
       ? {
           kubernetes: {
             // The kustomize secretGenerator reads secrets/<name>; CI writes each from an environment secret.

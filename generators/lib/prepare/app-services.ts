@@ -1,7 +1,7 @@
 /** Application services: catalog entries and onboarded services become typed AppService records. */
 import { CATALOG_BY_NAME, type CatalogEntry, type DataNeed, type Health, type Link, type RouteSpec } from '../catalog.js';
 import type { FeatureUse } from '../feature-config.js';
-import type { AppService, ComposeService, Mount, Route } from '../model.js';
+import type { AppService, ComposeService, CoreFacts, Mount, Route } from '../model.js';
 import type { Answers, CustomService } from '../options.js';
 import { resourcesFor } from '../sizing.js';
 import { APP_GID, APP_UID } from '../versions.js';
@@ -87,12 +87,15 @@ function fromCustom(svc: CustomService): Spec {
   };
 }
 
-export function appSpecs(answers: Answers): Spec[] {
-  return [...answers.services.map((name) => fromCatalog(CATALOG_BY_NAME.get(name)!)), ...answers.customServices.map(fromCustom)];
+/** The selected catalog services, then the onboarded ones (prepare/index.ts hands over the two answers). */
+export function appSpecs(catalogServices: Answers['services'], customServices: Answers['customServices']): Spec[] {
+  return [...catalogServices.map((name) => fromCatalog(CATALOG_BY_NAME.get(name)!)), ...customServices.map(fromCustom)];
 }
 
-export function buildAppService(spec: Spec, answers: Answers, dataDeps: ReadonlyMap<DataNeed, string[]>): AppService {
-  const imageRepository = `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-${spec.name}`;
+/** `selected`: the catalog services of this deployment (a link to one is wired only when it runs). */
+export function buildAppService(spec: Spec, facts: CoreFacts, selected: ReadonlySet<string>, dataDeps: ReadonlyMap<DataNeed, string[]>): AppService {
+  const { project } = facts;
+  const imageRepository = `${project.registry}/${project.imageNamespace}/${project.name}-${spec.name}`;
   const built = spec.kind !== 'image';
   const runtime = spec.kind === 'python-worker' ? 'python' : spec.kind === 'static-frontend' ? 'busybox' : spec.kind === 'image' ? 'unknown' : 'node';
   // The API registers /health only after it has connected to every dependency: give it time.
@@ -133,7 +136,7 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
     ...(built ? { build: { context: `./gitmesh`, dockerfile: `../docker/${spec.name}/Dockerfile` } } : {}),
     profiles: [],
     ...(usesSecretFiles ? { entrypoint: ['/usr/local/bin/env-from-files'], command: spec.command } : {}),
-    environment: serviceEnvironment(wiring, answers, secrets),
+    environment: serviceEnvironment(wiring, facts, selected, secrets),
     secrets,
     networks,
     mounts: [...(usesSecretFiles ? [ENV_FROM_FILES] : []), ...(spec.kind === 'static-frontend' ? [FRONTEND_CONF] : [])],
@@ -142,7 +145,7 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
     devPorts: spec.port !== undefined ? [`127.0.0.1:${spec.port}:${spec.port}`] : [],
     healthcheck,
     dependsOn,
-    resources: resourcesFor(answers.sizeProfile, spec.weight),
+    resources: resourcesFor(facts.settings.sizeProfile, spec.weight),
     capAdd: [],
     // The frontend's upstream entrypoint rewrites config placeholders in the bundle at start.
     readOnly: spec.kind !== 'static-frontend',

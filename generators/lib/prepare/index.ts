@@ -3,7 +3,7 @@
  * so the same answers always give the same model (and byte-identical files).
  */
 import type { Answers } from '../options.js';
-import type { ComposeService, DeploymentModel, Network, Route, Secret, Settings } from '../model.js';
+import type { ComposeService, CoreFacts, DeploymentModel, Network, Route, Secret, Settings } from '../model.js';
 import { APP_GID, APP_UID, IMAGES } from '../versions.js';
 import { FEATURE_GROUPS, FEATURE_IDS, featureSecretName } from '../feature-config.js';
 import type { AppService } from '../model.js';
@@ -49,8 +49,12 @@ function merge(model: DeploymentModel, add: Contribution): DeploymentModel {
 }
 
 function prepareCore(answers: Answers): DeploymentModel {
-  const infra = buildInfra(answers);
-  const services = appSpecs(answers).map((spec) => buildAppService(spec, answers, infra.dependencies));
+  const facts = factsOf(answers);
+  const { data, project } = facts;
+  const infra = buildInfra(facts);
+  const specs = appSpecs(answers.services, answers.customServices);
+  const selected = new Set(specs.filter((spec) => !spec.custom).map((spec) => spec.name));
+  const services = specs.map((spec) => buildAppService(spec, facts, selected, infra.dependencies));
   const appSecrets = new Set(services.flatMap((svc) => svc.compose.secrets));
   const catalogSecrets: Secret[] = [
     { name: 'api_jwt_secret', description: 'Signs API session tokens (API_JWT_SECRET)', source: { kind: 'random', bytes: 48 } },
@@ -70,36 +74,20 @@ function prepareCore(answers: Answers): DeploymentModel {
   const routes: Route[] = services.flatMap((svc) => svc.routes).sort((a, b) => b.path.length - a.path.length || a.path.localeCompare(b.path));
   const composeServices: ComposeService[] = [...infra.services, ...services.map((svc) => svc.compose)];
   const usedNetworks = new Set(composeServices.flatMap((svc) => svc.networks));
-  const data = {
-    postgres: answers.postgres,
-    postgresReplica: answers.postgresReplica,
-    redis: answers.redis,
-    opensearch: answers.opensearch,
-    sqs: answers.queue !== 'kafka',
-    kafka: answers.queue !== 'sqs',
-    temporal: answers.temporal,
-  };
   const envExample: [string, string, string][] = [
-    ['COMPOSE_PROJECT_NAME', answers.projectName, 'Compose project name (prefixes containers, networks and volumes)'],
+    ['COMPOSE_PROJECT_NAME', project.name, 'Compose project name (prefixes containers, networks and volumes)'],
     ['GITMESH_IMAGE_TAG', 'main', 'Image tag to run: a commit SHA or release tag; the deploy scripts set it'],
-    ['GITMESH_PUBLIC_HOST', answers.domain, 'Public host name of this environment (e.g. staging.' + answers.domain + ' on staging)'],
-    ...(answers.postgres ? [] : ([['DB_WRITE_HOST', '', 'External PostgreSQL primary host'], ['DB_READ_HOST', '', 'External PostgreSQL read host (defaults to DB_WRITE_HOST)']] as [string, string, string][])),
-    ...(answers.redis ? [] : ([['REDIS_HOST', '', 'External Redis host']] as [string, string, string][])),
-    ...(answers.opensearch === 'none' ? ([['OPENSEARCH_NODE', '', 'External OpenSearch URL, e.g. https://search.internal:9200']] as [string, string, string][]) : []),
-    ...(answers.temporal ? [] : ([['TEMPORAL_SERVER_URL', '', 'External Temporal frontend, host:port']] as [string, string, string][])),
+    ['GITMESH_PUBLIC_HOST', project.domain, 'Public host name of this environment (e.g. staging.' + project.domain + ' on staging)'],
+    ...(data.postgres ? [] : ([['DB_WRITE_HOST', '', 'External PostgreSQL primary host'], ['DB_READ_HOST', '', 'External PostgreSQL read host (defaults to DB_WRITE_HOST)']] as [string, string, string][])),
+    ...(data.redis ? [] : ([['REDIS_HOST', '', 'External Redis host']] as [string, string, string][])),
+    ...(data.opensearch === 'none' ? ([['OPENSEARCH_NODE', '', 'External OpenSearch URL, e.g. https://search.internal:9200']] as [string, string, string][]) : []),
+    ...(data.temporal ? [] : ([['TEMPORAL_SERVER_URL', '', 'External Temporal frontend, host:port']] as [string, string, string][])),
     ...answers.customServices.flatMap((svc) => svc.env.map((name): [string, string, string] => [name, '', `Required by the onboarded service ${svc.name}`])),
     ...featureSettings(services),
   ];
   return {
     answers,
-    settings: settingsOf(answers),
-    project: {
-      name: answers.projectName,
-      domain: answers.domain,
-      serverNames: [answers.domain, ...answers.extraServerNames],
-      registry: answers.registry,
-      imageNamespace: answers.imageNamespace,
-    },
+    ...facts,
     source: { repo: answers.gitmeshRepo, ref: answers.gitmeshRef, path: 'gitmesh' },
     uid: APP_UID,
     gid: APP_GID,
@@ -113,7 +101,7 @@ function prepareCore(answers: Answers): DeploymentModel {
     queues: infra.queues,
     builtImages: [
       ...services.flatMap((svc): BuiltImage[] => (svc.dockerfile ? [{ name: svc.name, repository: svc.imageRepository, dockerfile: svc.dockerfile, context: 'gitmesh' }] : [])),
-      { name: 'migrate', repository: `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-migrate`, dockerfile: 'docker/migrate/Dockerfile', context: '.' },
+      { name: 'migrate', repository: `${project.registry}/${project.imageNamespace}/${project.name}-migrate`, dockerfile: 'docker/migrate/Dockerfile', context: '.' },
     ],
     makeTargets: [],
     docs: [
@@ -123,6 +111,29 @@ function prepareCore(answers: Answers): DeploymentModel {
     gitignore: [],
     envExample: dedupe(envExample, (e) => e[0]),
     images: IMAGES,
+  };
+}
+
+/** Settings, project and data services: what the answers decide, before any service is built. */
+function factsOf(answers: Answers): CoreFacts {
+  return {
+    settings: settingsOf(answers),
+    project: {
+      name: answers.projectName,
+      domain: answers.domain,
+      serverNames: [answers.domain, ...answers.extraServerNames],
+      registry: answers.registry,
+      imageNamespace: answers.imageNamespace,
+    },
+    data: {
+      postgres: answers.postgres,
+      postgresReplica: answers.postgresReplica,
+      redis: answers.redis,
+      opensearch: answers.opensearch,
+      sqs: answers.queue !== 'kafka',
+      kafka: answers.queue !== 'sqs',
+      temporal: answers.temporal,
+    },
   };
 }
 
