@@ -4,6 +4,8 @@
  */
 import type { DataNeed, Health, ServiceKind, Weight, Workspace } from './catalog.js';
 import type { Answers } from './options.js';
+import type { CiView } from './prepare/ci.js';
+import type { MonitoringView } from './prepare/monitoring.js';
 
 export interface Resources {
   readonly limits: { readonly cpus: string; readonly memory: string };
@@ -265,6 +267,15 @@ export interface DeploymentModel {
   /** Variables documented in .env.example, in order: [name, default, comment]. */
   readonly envExample: readonly (readonly [string, string, string])[];
   readonly images: Readonly<Record<string, string>>;
+  /** Each concern's view, built once by prepare() from the finished model; concerns never rebuild one. */
+  readonly views: Views;
+}
+
+/** What the templates of a concern print, decided once (prepare/index.ts builds them). */
+export interface Views {
+  readonly ci: CiView;
+  /** Present when the monitoring stack ships. */
+  readonly monitoring?: MonitoringView;
 }
 
 /**

@@ -3,6 +3,7 @@ import { CATALOG_BY_NAME, type CatalogEntry, type DataNeed, type Health, type Li
 import type { FeatureUse } from '../feature-config.js';
 import type { AppService, ComposeService, CoreFacts, Mount, Route } from '../model.js';
 import type { Answers, CustomService } from '../options.js';
+import { traitsOf, type ServiceKindTraits } from '../service-kinds.js';
 import { resourcesFor } from '../sizing.js';
 import { APP_GID, APP_UID } from '../versions.js';
 import { healthcheckFor } from './health.js';
@@ -29,6 +30,9 @@ const DOCKER_TEMPLATE: Record<string, string | undefined> = {
   frontend: 'frontend',
   python: 'python',
 };
+
+/** `user:` of each `runAs` trait (the pulled image's own user: none set). */
+const RUN_AS: Readonly<Record<ServiceKindTraits['runAs'], string | undefined>> = { app: `${APP_UID}:${APP_GID}`, nginx: '101:101', image: undefined };
 
 interface Spec {
   readonly name: string;
@@ -59,9 +63,9 @@ function fromCatalog(entry: CatalogEntry): Spec {
 }
 
 function fromCustom(svc: CustomService): Spec {
-  const workspace = svc.kind === 'image' ? 'external' : svc.kind === 'python-worker' ? 'python' : svc.kind === 'static-frontend' ? 'frontend' : 'services';
-  const health: Health = svc.healthPath ? { kind: 'http', path: svc.healthPath } : svc.port !== undefined ? { kind: 'tcp' } : { kind: 'process', match: svc.kind === 'python-worker' ? 'python' : 'node' };
-  const command = svc.kind === 'python-worker' ? ['venv/bin/python', '-u', 'main.py'] : svc.kind === 'image' || svc.kind === 'static-frontend' ? [] : ['node', 'dist/main.js'];
+  const traits = traitsOf(svc.kind);
+  const { workspace, command } = traits.custom;
+  const health: Health = svc.healthPath ? { kind: 'http', path: svc.healthPath } : svc.port !== undefined ? { kind: 'tcp' } : { kind: 'process', match: traits.processMatch };
   return {
     name: svc.name,
     description: `Onboarded ${svc.kind} service`,
@@ -96,14 +100,13 @@ export function appSpecs(catalogServices: Answers['services'], customServices: A
 export function buildAppService(spec: Spec, facts: CoreFacts, selected: ReadonlySet<string>, dataDeps: ReadonlyMap<DataNeed, string[]>): AppService {
   const { project } = facts;
   const imageRepository = `${project.registry}/${project.imageNamespace}/${project.name}-${spec.name}`;
-  const built = spec.kind !== 'image';
-  const runtime = spec.kind === 'python-worker' ? 'python' : spec.kind === 'static-frontend' ? 'busybox' : spec.kind === 'image' ? 'unknown' : 'node';
+  const traits = traitsOf(spec.kind);
+  const { built } = traits;
   // The API registers /health only after it has connected to every dependency: give it time.
-  const startPeriod = spec.kind === 'node-api' || spec.kind === 'node-worker' ? '90s' : '20s';
-  const healthcheck = healthcheckFor(spec.health, runtime, spec.port, startPeriod);
+  const healthcheck = healthcheckFor(spec.health, traits.runtime, spec.port, traits.startPeriod);
   const workingDir = (WORKDIR[spec.workspace] ?? WORKDIR.external!)(spec.source);
-  const dockerTemplate = spec.custom && built ? (spec.kind === 'python-worker' ? 'python' : spec.kind === 'static-frontend' ? 'frontend' : 'node-custom') : DOCKER_TEMPLATE[spec.workspace];
-  const image = spec.kind === 'image' ? spec.source : `${imageRepository}:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`;
+  const dockerTemplate = spec.custom && built ? traits.custom.dockerTemplate : DOCKER_TEMPLATE[spec.workspace];
+  const image = !built ? spec.source : `${imageRepository}:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`;
   const routes: Route[] =
     spec.port === undefined
       ? []
@@ -121,7 +124,7 @@ export function buildAppService(spec: Spec, facts: CoreFacts, selected: Readonly
         }));
   const wiring: WiringSpec = spec;
   const secrets = serviceSecrets(wiring);
-  const usesSecretFiles = secrets.length > 0 && spec.kind !== 'image' && spec.kind !== 'static-frontend';
+  const usesSecretFiles = secrets.length > 0 && traits.secretFiles;
   const networks = ['app', ...(routes.length ? ['edge'] : []), ...(spec.needs.length ? ['data'] : [])];
   const dependsOn = [...new Set(spec.needs.flatMap((need) => dataDeps.get(need) ?? []))].map((name) => ({
     name,
@@ -139,8 +142,8 @@ export function buildAppService(spec: Spec, facts: CoreFacts, selected: Readonly
     environment: serviceEnvironment(wiring, facts, selected, secrets),
     secrets,
     networks,
-    mounts: [...(usesSecretFiles ? [ENV_FROM_FILES] : []), ...(spec.kind === 'static-frontend' ? [FRONTEND_CONF] : [])],
-    tmpfs: spec.kind === 'static-frontend' ? ['/tmp:size=16m'] : ['/tmp:size=64m'],
+    mounts: [...(usesSecretFiles ? [ENV_FROM_FILES] : []), ...(traits.spaServer ? [FRONTEND_CONF] : [])],
+    tmpfs: [`/tmp:size=${traits.tmpSize}`],
     ports: [],
     devPorts: spec.port !== undefined ? [`127.0.0.1:${spec.port}:${spec.port}`] : [],
     healthcheck,
@@ -148,12 +151,12 @@ export function buildAppService(spec: Spec, facts: CoreFacts, selected: Readonly
     resources: resourcesFor(facts.settings.sizeProfile, spec.weight),
     capAdd: [],
     // The frontend's upstream entrypoint rewrites config placeholders in the bundle at start.
-    readOnly: spec.kind !== 'static-frontend',
+    readOnly: traits.readOnlyRoot,
     replicas: spec.replicas,
     stopGracePeriod: '30s',
     ulimits: [],
     restart: 'unless-stopped',
-    ...(spec.kind === 'image' ? {} : { user: spec.kind === 'static-frontend' ? '101:101' : `${APP_UID}:${APP_GID}` }),
+    ...(RUN_AS[traits.runAs] ? { user: RUN_AS[traits.runAs] } : {}),
   };
   return {
     name: spec.name,

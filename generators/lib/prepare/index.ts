@@ -3,22 +3,36 @@
  * so the same answers always give the same model (and byte-identical files).
  */
 import type { Answers } from '../options.js';
-import type { ComposeService, CoreFacts, DeploymentModel, Network, Route, Secret, Settings } from '../model.js';
+import type { ComposeService, CoreFacts, DeploymentModel, Network, Route, Secret, Settings, Views } from '../model.js';
 import { APP_GID, APP_UID, IMAGES } from '../versions.js';
 import { FEATURE_GROUPS, FEATURE_IDS, featureSecretName } from '../feature-config.js';
 import type { AppService } from '../model.js';
 import type { BuiltImage, Contribution } from '../model.js';
 import { appSpecs, buildAppService } from './app-services.js';
 import { backupContribution } from './backup.js';
-import { ciContribution } from './ci.js';
+import { ciContribution, ciView } from './ci.js';
 import { edgeContribution } from './edge.js';
 import { buildInfra } from './infra.js';
 import { kubernetesContribution } from './kubernetes-contribution.js';
-import { monitoringContribution } from './monitoring.js';
+import { monitoringContribution, monitoringView } from './monitoring.js';
 import { provisioningContribution } from './provisioning.js';
 
+type Contributor = (model: DeploymentModel) => Contribution;
+
 /** Concerns that add services, volumes, secrets, images, make targets and docs to the core model, in order. */
-const CONTRIBUTORS: readonly ((model: DeploymentModel) => Contribution)[] = [edgeContribution, backupContribution, monitoringContribution, ciContribution, kubernetesContribution, provisioningContribution];
+const SERVING: readonly Contributor[] = [edgeContribution, backupContribution];
+/** The rest, after the monitoring view is built (the monitoring concern contributes from it). */
+const OPERATING: readonly Contributor[] = [ciContribution, kubernetesContribution, provisioningContribution];
+
+/**
+ * `model.views` of a model still being built: views are built once, from the finished model, so a concern
+ * that reads one while contributing is a bug this makes loud.
+ */
+export const UNBUILT_VIEWS: Views = new Proxy({} as Views, {
+  get: (_target, key) => {
+    throw new Error(`model.views.${String(key)} read while the model is being built: views are built once, from the finished model`);
+  },
+});
 
 const NETWORKS: readonly Network[] = [
   { name: 'edge', internal: false, description: 'Edge proxy and the services it routes to' },
@@ -28,10 +42,16 @@ const NETWORKS: readonly Network[] = [
 ];
 
 export function prepare(answers: Answers): DeploymentModel {
-  const core = prepareCore(answers);
   // Each concern sees the model as built so far, so monitoring can scrape the edge and the backup job.
-  return CONTRIBUTORS.reduce((model, contribute) => merge(model, contribute(model)), core);
+  const serving = contribute(prepareCore(answers), SERVING);
+  // The monitoring view reads the services, routes, data services and the edge, all settled by now (test/model.test.ts
+  // checks it equals a view built from the finished model); it is built once, here, and its services come from it.
+  const monitoring = monitoringView(serving);
+  const finished = contribute(serving, [(model) => monitoringContribution(model, monitoring), ...OPERATING]);
+  return { ...finished, views: { ci: ciView(finished), ...(monitoring ? { monitoring } : {}) } };
 }
+
+const contribute = (core: DeploymentModel, contributors: readonly Contributor[]): DeploymentModel => contributors.reduce((model, add) => merge(model, add(model)), core);
 
 function merge(model: DeploymentModel, add: Contribution): DeploymentModel {
   return {
@@ -111,6 +131,7 @@ function prepareCore(answers: Answers): DeploymentModel {
     gitignore: [],
     envExample: dedupe(envExample, (e) => e[0]),
     images: IMAGES,
+    views: UNBUILT_VIEWS,
   };
 }
 
