@@ -6,6 +6,7 @@ import type { DataNeed, Health, ServiceKind, Weight, Workspace } from './catalog
 import type { Answers } from './options.js';
 import type { CiView } from './prepare/ci.js';
 import type { MonitoringView } from './prepare/monitoring.js';
+import type { ImageName } from './versions.js';
 
 export interface Resources {
   readonly limits: { readonly cpus: string; readonly memory: string };
@@ -266,7 +267,8 @@ export interface DeploymentModel {
   readonly queues: readonly { readonly name: string; readonly fifo: boolean }[];
   /** Variables documented in .env.example, in order: [name, default, comment]. */
   readonly envExample: readonly (readonly [string, string, string])[];
-  readonly images: Readonly<Record<string, string>>;
+  /** Every pinned third-party image, by its name in versions.ts (PINS). */
+  readonly images: Readonly<Record<ImageName, string>>;
   /** Each concern's view, built once by prepare() from the finished model; concerns never rebuild one. */
   readonly views: Views;
 }

@@ -121,10 +121,11 @@ function pinnedManifestDirs(model: DeploymentModel): string[] {
   return view.files.filter((file) => pins.some((pin) => JSON.stringify(file.documents).includes(JSON.stringify(pin)))).map((file) => `/${posix.dirname(file.path)}`);
 }
 
-/** `node:20.19.5-alpine3.22` → `20.19.5`: CI tests on the same runtime the images ship. */
-function imageVersion(image: string | undefined, fallback: string): string {
-  const tag = image?.split(':')[1] ?? '';
-  return /^\d+(\.\d+)*/.exec(tag)?.[0] ?? fallback;
+/** `node:20.19.5-alpine3.22` → `20.19.5`: CI tests on the same runtime the images ship (test/versions.test.ts: every pin has a tag). */
+function imageVersion(image: string): string {
+  const version = /^\d+(\.\d+)*/.exec(image.split(':')[1] ?? '')?.[0];
+  if (!version) throw new Error(`pinned image ${image} has no version tag`);
+  return version;
 }
 
 function testTargets(services: readonly AppService[]): TestTarget[] {
@@ -212,8 +213,8 @@ export function ciView(model: DeploymentModel): CiView {
     ...(monitoringCheck ? { monitoringCheck } : {}),
     tests: testTargets(model.services),
     pnpmVersion: PNPM_VERSION,
-    nodeVersion: imageVersion(model.images.node, '20'),
-    pythonVersion: imageVersion(model.images.python, '3.11'),
+    nodeVersion: imageVersion(model.images.node),
+    pythonVersion: imageVersion(model.images.python),
     submodule: model.source.path,
     migrate: model.composeServices.some((svc) => svc.name === 'migrate'),
     smoke: smokeChecks(model),
