@@ -33,6 +33,8 @@ export interface ServiceKindTraits {
   readonly runAs: 'app' | 'nginx' | 'image';
   /** Exports OpenTelemetry traces (compose.tracing.yaml adds the OTLP variables when the collector runs). */
   readonly traced: boolean;
+  /** CPU-bound app code: a horizontal autoscaler on CPU fits it (Kubernetes; the SPA server and pulled images do not qualify). */
+  readonly cpuAutoscaled: boolean;
 }
 
 const NODE_COMMAND = ['node', 'dist/main.js'] as const;
@@ -51,6 +53,7 @@ export const SERVICE_KIND_TRAITS: Readonly<Record<ServiceKind, ServiceKindTraits
     tmpSize: '64m',
     runAs: 'app',
     traced: true,
+    cpuAutoscaled: true,
   },
   'node-worker': {
     built: true,
@@ -65,6 +68,7 @@ export const SERVICE_KIND_TRAITS: Readonly<Record<ServiceKind, ServiceKindTraits
     tmpSize: '64m',
     runAs: 'app',
     traced: true,
+    cpuAutoscaled: true,
   },
   'python-worker': {
     built: true,
@@ -79,6 +83,7 @@ export const SERVICE_KIND_TRAITS: Readonly<Record<ServiceKind, ServiceKindTraits
     tmpSize: '64m',
     runAs: 'app',
     traced: false,
+    cpuAutoscaled: true,
   },
   'static-frontend': {
     built: true,
@@ -94,6 +99,7 @@ export const SERVICE_KIND_TRAITS: Readonly<Record<ServiceKind, ServiceKindTraits
     tmpSize: '16m',
     runAs: 'nginx',
     traced: false,
+    cpuAutoscaled: false,
   },
   image: {
     built: false,
@@ -107,6 +113,7 @@ export const SERVICE_KIND_TRAITS: Readonly<Record<ServiceKind, ServiceKindTraits
     tmpSize: '64m',
     runAs: 'image',
     traced: false,
+    cpuAutoscaled: false,
   },
 };
 
