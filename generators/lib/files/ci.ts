@@ -5,6 +5,7 @@
  */
 import { TOOLS_COMPOSE_FILE } from '../ci-actions.js';
 import { E2E_EXPECTATIONS } from '../prepare/ci.js';
+import { composeToolsYaml } from './compose-yaml.js';
 import type { Manifest } from './types.js';
 
 /** Deploy scripts: output path → template. `lib.sh` is sourced, never run, so it is not executable. */
@@ -26,7 +27,7 @@ export const ciFiles: Manifest = (model) => {
     { path: '.github/workflows/rollback.yml', template: 'github/workflows/rollback.yml.ejs', locals: { view } },
     { path: '.github/workflows/release.yml', template: 'github/workflows/release.yml.ejs', locals: { view } },
     { path: '.github/dependabot.yml', template: 'github/dependabot.yml.ejs', locals: { view } },
-    { path: TOOLS_COMPOSE_FILE, template: 'compose.tools.yaml.ejs', locals: { view } },
+    { path: TOOLS_COMPOSE_FILE, template: 'compose.tools.yaml.ejs', locals: { view, yaml: composeToolsYaml(view.toolServices) } },
     ...SCRIPTS.map((script) => ({
       path: `scripts/deploy/${script.name}`,
       template: `scripts/deploy/${script.name}.ejs`,
