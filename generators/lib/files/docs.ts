@@ -62,7 +62,8 @@ export function supportTable(model: DeploymentModel): { image: string; line: str
 }
 
 export const docsFiles: Manifest = (model) => [
-  { path: 'README.md', template: 'README.md.ejs', locals: { support: supportTable(model), release: GENERATOR_RELEASE } },
+  // The README mentions the Nginx edge only when the edge concern added it (the tier the diagram draws too).
+  { path: 'README.md', template: 'README.md.ejs', locals: { support: supportTable(model), release: GENERATOR_RELEASE, edge: model.composeServices.some((svc) => svc.tier === 'edge') } },
   { path: 'docs/architecture.md', template: 'docs/architecture.md.ejs', locals: { diagram: architectureDiagram(model) } },
   { path: 'docs/services.md', template: 'docs/services.md.ejs', locals: { features: featureTable(model), nodeEnv: NODE_ENV, edition: EDITION } },
 ];

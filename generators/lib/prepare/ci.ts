@@ -60,6 +60,8 @@ export interface CiView {
   readonly deployPath: string;
   readonly staging: boolean;
   readonly production: boolean;
+  /** The GitHub environments deployed to, in promotion order. */
+  readonly environments: readonly string[];
   /** Registry host, and whether the workflow's own GITHUB_TOKEN can push there (ghcr.io: no stored secret). */
   readonly registry: { readonly host: string; readonly ghcr: boolean };
   readonly images: readonly { readonly name: string; readonly repository: string; readonly dockerfile: string; readonly context: string }[];
@@ -193,6 +195,7 @@ export function ciView(model: DeploymentModel): CiView {
     deployPath: deployPath(model),
     staging: model.settings.environments.includes('staging'),
     production: model.settings.environments.includes('production'),
+    environments: [...model.settings.environments],
     registry: { host: model.project.registry, ghcr: model.project.registry === 'ghcr.io' },
     images: model.builtImages.map(({ name, repository, dockerfile, context }) => ({ name, repository, dockerfile, context })),
     dockerfileDirs: [...new Set([...model.builtImages.map((img) => `/${img.dockerfile.replace(/\/[^/]+$/, '')}`), ...pinnedManifestDirs(model)])].sort(),
