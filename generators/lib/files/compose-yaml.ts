@@ -31,13 +31,14 @@ function key(name: string, comment?: string, spaceBefore = false): Scalar {
 /** A block mapping of the entries whose value is present, in order. */
 function map(entries: readonly (readonly [string | Scalar, Value | undefined])[]): YAMLMap {
   const node = new YAMLMap();
-  for (const [name, value] of entries) if (value !== undefined) node.items.push(new Pair(typeof name === 'string' ? key(name) : name, value));
+  // Booleans and numbers become nodes here: the library would build a node for each one at every toString().
+  for (const [name, value] of entries) if (value !== undefined) node.items.push(new Pair(typeof name === 'string' ? key(name) : name, typeof value === 'object' ? value : new Scalar(value)));
   return node;
 }
 
 function seq(items: readonly Value[], flow = false): YAMLSeq {
   const node = new YAMLSeq();
-  node.items.push(...items);
+  node.items.push(...items.map((item) => (typeof item === 'object' ? item : new Scalar(item))));
   node.flow = flow;
   return node;
 }
