@@ -12,7 +12,11 @@ export async function run(): Promise<string[]> {
   const templates = join(work, 'templates-new');
   await cp(join(process.cwd(), 'templates'), templates, { recursive: true });
   const compose = join(templates, 'compose.yaml.ejs');
-  await writeFile(compose, (await readFile(compose, 'utf8')).replace('max-file: "5"', 'max-file: "7"'));
+  // compose.yaml's services are serialised from the model; its template holds the prose header.
+  const text = await readFile(compose, 'utf8');
+  const changed = text.replace('restart policy, log rotation,', 'restart policy, rotated logs,');
+  if (changed === text) throw new Error('the upgrade fixture no longer changes compose.yaml.ejs');
+  await writeFile(compose, changed);
   const base = join(work, 'base');
   await execa('node', [BIN, '--defaults', '--output', base]);
   // The team's edit, so the upgrade merges instead of just overwriting.

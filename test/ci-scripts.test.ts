@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { RawAnswers } from '../generators/lib/answers.js';
-import { ciFiles, ciView, type CiView } from '../generators/lib/files/ci.js';
+import { ciFiles } from '../generators/lib/files/ci.js';
+import type { CiView } from '../generators/lib/prepare/ci.js';
 import { render } from '../generators/lib/render.js';
 import { modelFrom } from './support/generate.js';
 import { requireTool, shellcheckErrors } from './support/validators.js';
@@ -27,7 +28,7 @@ async function renderInto(raw: RawAnswers): Promise<{ dir: string; view: CiView 
     await writeFile(file, render(spec.template, model, spec.locals));
     if (spec.executable) await chmod(file, 0o755);
   }
-  return { dir, view: ciView(model) };
+  return { dir, view: model.views.ci };
 }
 
 const SCRIPTS = ['lib.sh', 'deploy.sh', 'rollback.sh', 'smoke-test.sh', 'status.sh', 'remote.sh', 'release-notes.sh'];

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { RawAnswers } from '../generators/lib/answers.js';
 import { CI_ACTIONS, TRIVY_VERSION } from '../generators/lib/ci-actions.js';
-import { ciFiles, ciView, type CiView } from '../generators/lib/files/ci.js';
+import { ciFiles } from '../generators/lib/files/ci.js';
+import type { CiView } from '../generators/lib/prepare/ci.js';
 import type { DeploymentModel } from '../generators/lib/model.js';
 import { render } from '../generators/lib/render.js';
 import { modelFrom } from './support/generate.js';
@@ -26,7 +27,7 @@ interface Rendered {
 function renderCi(raw: RawAnswers): Rendered {
   const model = modelFrom(raw);
   const files = new Map(ciFiles(model).map((spec) => [spec.path, render(spec.template, model, spec.locals)] as const));
-  return { model, view: ciView(model), files };
+  return { model, view: model.views.ci, files };
 }
 
 const WORKFLOWS = ['.github/workflows/ci.yml', '.github/workflows/deploy.yml', '.github/workflows/rollback.yml', '.github/workflows/release.yml'];

@@ -17,7 +17,7 @@ import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { CATALOG, CATALOG_BY_NAME, type Evidence } from '../generators/lib/catalog.js';
 import { FEATURE_GROUPS, FEATURE_IDS } from '../generators/lib/feature-config.js';
-import { E2E_EXPECTATIONS } from '../generators/lib/files/ci.js';
+import { E2E_EXPECTATIONS } from '../generators/lib/prepare/ci.js';
 import type { Secret } from '../generators/lib/model.js';
 import { secretEnvName } from '../generators/lib/prepare/wiring.js';
 import { contractOf } from './support/rehearsal/env-contract.js';

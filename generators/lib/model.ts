@@ -4,6 +4,9 @@
  */
 import type { DataNeed, Health, ServiceKind, Weight, Workspace } from './catalog.js';
 import type { Answers } from './options.js';
+import type { CiView } from './prepare/ci.js';
+import type { MonitoringView } from './prepare/monitoring.js';
+import type { ImageName } from './versions.js';
 
 export interface Resources {
   readonly limits: { readonly cpus: string; readonly memory: string };
@@ -275,7 +278,10 @@ export interface Settings {
 }
 
 export interface DeploymentModel {
-  /** Raw answers: being removed (issue 20). New code reads `settings` and the other typed facts. */
+  /**
+   * Raw answers: being removed (issue 20).
+   * @deprecated Read `settings`, `project`, `data` and the other typed facts; only `prepare/index.ts` reads answers.
+   */
   readonly answers: Answers;
   readonly settings: Settings;
   readonly project: {
@@ -313,5 +319,21 @@ export interface DeploymentModel {
   readonly queues: readonly { readonly name: string; readonly fifo: boolean }[];
   /** Variables documented in .env.example, in order: [name, default, comment]. */
   readonly envExample: readonly (readonly [string, string, string])[];
-  readonly images: Readonly<Record<string, string>>;
+  /** Every pinned third-party image, by its name in versions.ts (PINS). */
+  readonly images: Readonly<Record<ImageName, string>>;
+  /** Each concern's view, built once by prepare() from the finished model; concerns never rebuild one. */
+  readonly views: Views;
 }
+
+/** What the templates of a concern print, decided once (prepare/index.ts builds them). */
+export interface Views {
+  readonly ci: CiView;
+  /** Present when the monitoring stack ships. */
+  readonly monitoring?: MonitoringView;
+}
+
+/**
+ * The facts the core of the model (infra, app services, wiring) is built from: decided from the answers
+ * once, in prepare/index.ts, before any service exists.
+ */
+export type CoreFacts = Pick<DeploymentModel, 'settings' | 'project' | 'data'>;

@@ -1,14 +1,6 @@
 /** Repo plumbing: Makefile, secrets script, ignore files, editor config, env example, submodule. */
-import type { DeploymentModel } from '../model.js';
-import { tracedServices } from './monitoring.js';
+import { productionComposeFiles } from '../prepare/compose.js';
 import type { Manifest } from './types.js';
-
-/** The compose files a production host runs together (the development override is not one of them). */
-export function productionComposeFiles(model: DeploymentModel): string[] {
-  const monitoring = model.composeServices.some((svc) => svc.file === 'monitoring');
-  // compose.tracing.yaml adds the OTLP variables to the Node services when the collector runs.
-  return ['compose.yaml', ...(monitoring ? ['compose.monitoring.yaml'] : []), ...(tracedServices(model).length ? ['compose.tracing.yaml'] : [])];
-}
 
 export const baseFiles: Manifest = (model) => [
   { path: 'Makefile', template: 'Makefile.ejs', locals: { composeFiles: productionComposeFiles(model) } },

@@ -2,6 +2,7 @@
 import { FEATURE_GROUPS, FEATURE_IDS, featureSecretName } from '../feature-config.js';
 import type { DeploymentModel } from '../model.js';
 import { EDITION, NODE_ENV, secretEnvName } from '../prepare/wiring.js';
+import { traitsOf } from '../service-kinds.js';
 import { GENERATOR_RELEASE, PINS, type Pin } from '../versions.js';
 import type { Manifest } from './types.js';
 
@@ -54,14 +55,15 @@ export function featureTable(model: DeploymentModel) {
 
 /** The third-party images this repo runs or builds on, with their line's support window as recorded at generation. */
 export function supportTable(model: DeploymentModel): { image: string; line: string; ends: string; base: string }[] {
-  const used = new Set([...model.composeServices.map((svc) => svc.image), ...model.services.filter((svc) => svc.dockerfile).flatMap((svc) => (svc.kind === 'python-worker' ? [PINS.python.image] : [svc.libc === 'glibc' ? PINS.nodeGlibc.image : PINS.node.image])), ...(model.composeServices.some((svc) => svc.name === 'migrate') ? [PINS.flyway.image] : [])]);
+  const used = new Set([...model.composeServices.map((svc) => svc.image), ...model.services.filter((svc) => svc.dockerfile).flatMap((svc) => (traitsOf(svc.kind).buildsOn === 'python' ? [PINS.python.image] : [svc.libc === 'glibc' ? PINS.nodeGlibc.image : PINS.node.image])), ...(model.composeServices.some((svc) => svc.name === 'migrate') ? [PINS.flyway.image] : [])]);
   return (Object.values(PINS) as Pin[])
     .filter((pin) => used.has(pin.image))
     .map((pin) => ({ image: pin.image, line: pin.line, ends: pin.eol ?? pin.policy ?? '', base: pin.base ? `${pin.base.os}: ${pin.base.eol}` : 'vendor image' }));
 }
 
 export const docsFiles: Manifest = (model) => [
-  { path: 'README.md', template: 'README.md.ejs', locals: { support: supportTable(model), release: GENERATOR_RELEASE } },
+  // The README mentions the Nginx edge only when the edge concern added it (the tier the diagram draws too).
+  { path: 'README.md', template: 'README.md.ejs', locals: { support: supportTable(model), release: GENERATOR_RELEASE, edge: model.composeServices.some((svc) => svc.tier === 'edge') } },
   { path: 'docs/architecture.md', template: 'docs/architecture.md.ejs', locals: { diagram: architectureDiagram(model) } },
   { path: 'docs/services.md', template: 'docs/services.md.ejs', locals: { features: featureTable(model), nodeEnv: NODE_ENV, edition: EDITION } },
 ];

@@ -5,8 +5,9 @@
 import type { DeploymentModel } from '../model.js';
 import { alertGroups, runbookUrl, type AlertGroup } from '../prepare/monitoring-alerts.js';
 import { dashboardJson, dashboards } from '../prepare/monitoring-dashboards.js';
-import { monitoringView, UI_PORTS, type MonitoringView } from '../prepare/monitoring.js';
+import { UI_PORTS, type MonitoringView } from '../prepare/monitoring.js';
 import { ruleTests } from '../prepare/monitoring-tests.js';
+import { tracedServices } from '../prepare/compose.js';
 import type { FileSpec, Manifest } from './types.js';
 
 /** Everything the monitoring templates print. */
@@ -18,7 +19,7 @@ export interface MonitoringFilesView {
 }
 
 export function monitoringFilesView(model: DeploymentModel): MonitoringFilesView | undefined {
-  const view = monitoringView(model);
+  const view = model.views.monitoring;
   if (!view) return undefined;
   return { view, groups: alertGroups(model, view), runbookUrl, ports: UI_PORTS };
 }
@@ -53,8 +54,5 @@ export const monitoringFiles: Manifest = (model) => {
   return specs;
 };
 
-/** The Node services that export traces to the collector (compose.tracing.yaml adds their OTLP variables). */
-export function tracedServices(model: DeploymentModel): string[] {
-  if (!model.composeServices.some((svc) => svc.file === 'monitoring')) return [];
-  return model.services.filter((svc) => svc.kind === 'node-api' || svc.kind === 'node-worker').map((svc) => svc.name);
-}
+// Which services export traces is a service-kind trait; the compose concern answers it for every file that needs it.
+export { tracedServices } from '../prepare/compose.js';

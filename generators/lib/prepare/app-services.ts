@@ -1,8 +1,9 @@
 /** Application services: catalog entries and onboarded services become typed AppService records. */
 import { CATALOG_BY_NAME, type CatalogEntry, type DataNeed, type Health, type Link, type RouteSpec } from '../catalog.js';
 import type { FeatureUse } from '../feature-config.js';
-import type { AppService, ComposeService, Mount, Route } from '../model.js';
+import type { AppService, ComposeService, CoreFacts, Mount, Route } from '../model.js';
 import type { Answers, CustomService } from '../options.js';
+import { traitsOf, type ServiceKindTraits } from '../service-kinds.js';
 import { resourcesFor } from '../sizing.js';
 import { APP_GID, APP_UID } from '../versions.js';
 import { healthcheckFor } from './health.js';
@@ -30,6 +31,9 @@ const DOCKER_TEMPLATE: Record<string, string | undefined> = {
   frontend: 'frontend',
   python: 'python',
 };
+
+/** `user:` of each `runAs` trait (the pulled image's own user: none set). */
+const RUN_AS: Readonly<Record<ServiceKindTraits['runAs'], string | undefined>> = { app: `${APP_UID}:${APP_GID}`, nginx: '101:101', image: undefined };
 
 interface Spec {
   readonly name: string;
@@ -60,9 +64,9 @@ function fromCatalog(entry: CatalogEntry): Spec {
 }
 
 function fromCustom(svc: CustomService): Spec {
-  const workspace = svc.kind === 'image' ? 'external' : svc.kind === 'python-worker' ? 'python' : svc.kind === 'static-frontend' ? 'frontend' : 'services';
-  const health: Health = svc.healthPath ? { kind: 'http', path: svc.healthPath } : svc.port !== undefined ? { kind: 'tcp' } : { kind: 'process', match: svc.kind === 'python-worker' ? 'python' : 'node' };
-  const command = svc.kind === 'python-worker' ? ['venv/bin/python', '-u', 'main.py'] : svc.kind === 'image' || svc.kind === 'static-frontend' ? [] : ['node', 'dist/main.js'];
+  const traits = traitsOf(svc.kind);
+  const { workspace, command } = traits.custom;
+  const health: Health = svc.healthPath ? { kind: 'http', path: svc.healthPath } : svc.port !== undefined ? { kind: 'tcp' } : { kind: 'process', match: traits.processMatch };
   return {
     name: svc.name,
     description: `Onboarded ${svc.kind} service`,
@@ -88,20 +92,22 @@ function fromCustom(svc: CustomService): Spec {
   };
 }
 
-export function appSpecs(answers: Answers): Spec[] {
-  return [...answers.services.map((name) => fromCatalog(CATALOG_BY_NAME.get(name)!)), ...answers.customServices.map(fromCustom)];
+/** The selected catalog services, then the onboarded ones (prepare/index.ts hands over the two answers). */
+export function appSpecs(catalogServices: Answers['services'], customServices: Answers['customServices']): Spec[] {
+  return [...catalogServices.map((name) => fromCatalog(CATALOG_BY_NAME.get(name)!)), ...customServices.map(fromCustom)];
 }
 
-export function buildAppService(spec: Spec, answers: Answers, dataDeps: ReadonlyMap<DataNeed, string[]>): AppService {
-  const imageRepository = `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-${spec.name}`;
-  const built = spec.kind !== 'image';
-  const runtime = spec.kind === 'python-worker' ? 'python' : spec.kind === 'static-frontend' ? 'busybox' : spec.kind === 'image' ? 'unknown' : 'node';
+/** `selected`: the catalog services of this deployment (a link to one is wired only when it runs). */
+export function buildAppService(spec: Spec, facts: CoreFacts, selected: ReadonlySet<string>, dataDeps: ReadonlyMap<DataNeed, string[]>): AppService {
+  const { project } = facts;
+  const imageRepository = `${project.registry}/${project.imageNamespace}/${project.name}-${spec.name}`;
+  const traits = traitsOf(spec.kind);
+  const { built } = traits;
   // The API registers /health only after it has connected to every dependency: give it time.
-  const startPeriod = spec.kind === 'node-api' || spec.kind === 'node-worker' ? '90s' : '20s';
-  const healthcheck = healthcheckFor(spec.health, runtime, spec.port, startPeriod);
+  const healthcheck = healthcheckFor(spec.health, traits.runtime, spec.port, traits.startPeriod);
   const workingDir = (WORKDIR[spec.workspace] ?? WORKDIR.external!)(spec.source);
-  const dockerTemplate = spec.custom && built ? (spec.kind === 'python-worker' ? 'python' : spec.kind === 'static-frontend' ? 'frontend' : 'node-custom') : DOCKER_TEMPLATE[spec.workspace];
-  const image = spec.kind === 'image' ? spec.source : `${imageRepository}:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`;
+  const dockerTemplate = spec.custom && built ? traits.custom.dockerTemplate : DOCKER_TEMPLATE[spec.workspace];
+  const image = !built ? spec.source : `${imageRepository}:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`;
   const routes: Route[] =
     spec.port === undefined
       ? []
@@ -120,7 +126,7 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
         }));
   const wiring: WiringSpec = spec;
   const secrets = serviceSecrets(wiring);
-  const usesSecretFiles = secrets.length > 0 && spec.kind !== 'image' && spec.kind !== 'static-frontend';
+  const usesSecretFiles = secrets.length > 0 && traits.secretFiles;
   const networks = ['app', ...(routes.length ? ['edge'] : []), ...(spec.needs.length ? ['data'] : [])];
   const dependsOn = [...new Set(spec.needs.flatMap((need) => dataDeps.get(need) ?? []))].map((name) => ({
     name,
@@ -135,24 +141,24 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
     ...(built ? { build: { context: `./gitmesh`, dockerfile: `../docker/${spec.name}/Dockerfile` } } : {}),
     profiles: [],
     ...(usesSecretFiles ? { entrypoint: ['/usr/local/bin/env-from-files'], command: spec.command } : {}),
-    environment: serviceEnvironment(wiring, answers, secrets),
+    environment: serviceEnvironment(wiring, facts, selected, secrets),
     secrets,
     networks,
-    mounts: [...(usesSecretFiles ? [ENV_FROM_FILES] : []), ...(spec.kind === 'static-frontend' ? [FRONTEND_CONF] : [])],
-    tmpfs: spec.kind === 'static-frontend' ? ['/tmp:size=16m'] : ['/tmp:size=64m'],
+    mounts: [...(usesSecretFiles ? [ENV_FROM_FILES] : []), ...(traits.spaServer ? [FRONTEND_CONF] : [])],
+    tmpfs: [`/tmp:size=${traits.tmpSize}`],
     ports: [],
     devPorts: spec.port !== undefined ? [`127.0.0.1:${spec.port}:${spec.port}`] : [],
     healthcheck,
     dependsOn,
-    resources: resourcesFor(answers.sizeProfile, spec.weight),
+    resources: resourcesFor(facts.settings.sizeProfile, spec.weight),
     capAdd: [],
     // The frontend's upstream entrypoint rewrites config placeholders in the bundle at start.
-    readOnly: spec.kind !== 'static-frontend',
+    readOnly: traits.readOnlyRoot,
     replicas: spec.replicas,
     stopGracePeriod: '30s',
     ulimits: [],
     restart: 'unless-stopped',
-    ...(spec.kind === 'image' ? {} : { user: spec.kind === 'static-frontend' ? '101:101' : `${APP_UID}:${APP_GID}` }),
+    ...(RUN_AS[traits.runAs] ? { user: RUN_AS[traits.runAs] } : {}),
   };
   return {
     name: spec.name,

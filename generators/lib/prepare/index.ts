@@ -3,22 +3,36 @@
  * so the same answers always give the same model (and byte-identical files).
  */
 import type { Answers } from '../options.js';
-import type { ComposeService, DeploymentModel, Network, Route, Secret, Settings } from '../model.js';
+import type { ComposeService, CoreFacts, DeploymentModel, Network, Route, Secret, Settings, Views } from '../model.js';
 import { APP_GID, APP_UID, IMAGES } from '../versions.js';
 import { FEATURE_GROUPS, FEATURE_IDS, featureSecretName } from '../feature-config.js';
 import type { AppService } from '../model.js';
 import type { BuiltImage, Contribution } from '../model.js';
 import { appSpecs, buildAppService } from './app-services.js';
 import { backupContribution } from './backup.js';
-import { ciContribution } from './ci.js';
+import { ciContribution, ciView } from './ci.js';
 import { edgeContribution } from './edge/index.js';
 import { buildInfra } from './infra.js';
 import { kubernetesContribution } from './kubernetes/contribution.js';
-import { monitoringContribution } from './monitoring.js';
+import { monitoringContribution, monitoringView } from './monitoring.js';
 import { provisioningContribution } from './provisioning.js';
 
+type Contributor = (model: DeploymentModel) => Contribution;
+
 /** Concerns that add services, volumes, secrets, images, make targets and docs to the core model, in order. */
-const CONTRIBUTORS: readonly ((model: DeploymentModel) => Contribution)[] = [edgeContribution, backupContribution, monitoringContribution, ciContribution, kubernetesContribution, provisioningContribution];
+const SERVING: readonly Contributor[] = [edgeContribution, backupContribution];
+/** The rest, after the monitoring view is built (the monitoring concern contributes from it). */
+const OPERATING: readonly Contributor[] = [ciContribution, kubernetesContribution, provisioningContribution];
+
+/**
+ * `model.views` of a model still being built: views are built once, from the finished model, so a concern
+ * that reads one while contributing is a bug this makes loud.
+ */
+export const UNBUILT_VIEWS: Views = new Proxy({} as Views, {
+  get: (_target, key) => {
+    throw new Error(`model.views.${String(key)} read while the model is being built: views are built once, from the finished model`);
+  },
+});
 
 const NETWORKS: readonly Network[] = [
   { name: 'edge', internal: false, description: 'Edge proxy and the services it routes to' },
@@ -28,10 +42,16 @@ const NETWORKS: readonly Network[] = [
 ];
 
 export function prepare(answers: Answers): DeploymentModel {
-  const core = prepareCore(answers);
   // Each concern sees the model as built so far, so monitoring can scrape the edge and the backup job.
-  return CONTRIBUTORS.reduce((model, contribute) => merge(model, contribute(model)), core);
+  const serving = contribute(prepareCore(answers), SERVING);
+  // The monitoring view reads the services, routes, data services and the edge, all settled by now (test/model.test.ts
+  // checks it equals a view built from the finished model); it is built once, here, and its services come from it.
+  const monitoring = monitoringView(serving);
+  const finished = contribute(serving, [(model) => monitoringContribution(model, monitoring), ...OPERATING]);
+  return { ...finished, views: { ci: ciView(finished), ...(monitoring ? { monitoring } : {}) } };
 }
+
+const contribute = (core: DeploymentModel, contributors: readonly Contributor[]): DeploymentModel => contributors.reduce((model, add) => merge(model, add(model)), core);
 
 function merge(model: DeploymentModel, add: Contribution): DeploymentModel {
   return {
@@ -49,8 +69,12 @@ function merge(model: DeploymentModel, add: Contribution): DeploymentModel {
 }
 
 function prepareCore(answers: Answers): DeploymentModel {
-  const infra = buildInfra(answers);
-  const services = appSpecs(answers).map((spec) => buildAppService(spec, answers, infra.dependencies));
+  const facts = factsOf(answers);
+  const { data, project } = facts;
+  const infra = buildInfra(facts);
+  const specs = appSpecs(answers.services, answers.customServices);
+  const selected = new Set(specs.filter((spec) => !spec.custom).map((spec) => spec.name));
+  const services = specs.map((spec) => buildAppService(spec, facts, selected, infra.dependencies));
   const appSecrets = new Set(services.flatMap((svc) => svc.compose.secrets));
   const catalogSecrets: Secret[] = [
     { name: 'api_jwt_secret', description: 'Signs API session tokens (API_JWT_SECRET)', source: { kind: 'random', bytes: 48 } },
@@ -70,36 +94,20 @@ function prepareCore(answers: Answers): DeploymentModel {
   const routes: Route[] = services.flatMap((svc) => svc.routes).sort((a, b) => b.path.length - a.path.length || a.path.localeCompare(b.path));
   const composeServices: ComposeService[] = [...infra.services, ...services.map((svc) => svc.compose)];
   const usedNetworks = new Set(composeServices.flatMap((svc) => svc.networks));
-  const data = {
-    postgres: answers.postgres,
-    postgresReplica: answers.postgresReplica,
-    redis: answers.redis,
-    opensearch: answers.opensearch,
-    sqs: answers.queue !== 'kafka',
-    kafka: answers.queue !== 'sqs',
-    temporal: answers.temporal,
-  };
   const envExample: [string, string, string][] = [
-    ['COMPOSE_PROJECT_NAME', answers.projectName, 'Compose project name (prefixes containers, networks and volumes)'],
+    ['COMPOSE_PROJECT_NAME', project.name, 'Compose project name (prefixes containers, networks and volumes)'],
     ['GITMESH_IMAGE_TAG', 'main', 'Image tag to run: a commit SHA or release tag; the deploy scripts set it'],
-    ['GITMESH_PUBLIC_HOST', answers.domain, 'Public host name of this environment (e.g. staging.' + answers.domain + ' on staging)'],
-    ...(answers.postgres ? [] : ([['DB_WRITE_HOST', '', 'External PostgreSQL primary host'], ['DB_READ_HOST', '', 'External PostgreSQL read host (defaults to DB_WRITE_HOST)']] as [string, string, string][])),
-    ...(answers.redis ? [] : ([['REDIS_HOST', '', 'External Redis host']] as [string, string, string][])),
-    ...(answers.opensearch === 'none' ? ([['OPENSEARCH_NODE', '', 'External OpenSearch URL, e.g. https://search.internal:9200']] as [string, string, string][]) : []),
-    ...(answers.temporal ? [] : ([['TEMPORAL_SERVER_URL', '', 'External Temporal frontend, host:port']] as [string, string, string][])),
+    ['GITMESH_PUBLIC_HOST', project.domain, 'Public host name of this environment (e.g. staging.' + project.domain + ' on staging)'],
+    ...(data.postgres ? [] : ([['DB_WRITE_HOST', '', 'External PostgreSQL primary host'], ['DB_READ_HOST', '', 'External PostgreSQL read host (defaults to DB_WRITE_HOST)']] as [string, string, string][])),
+    ...(data.redis ? [] : ([['REDIS_HOST', '', 'External Redis host']] as [string, string, string][])),
+    ...(data.opensearch === 'none' ? ([['OPENSEARCH_NODE', '', 'External OpenSearch URL, e.g. https://search.internal:9200']] as [string, string, string][]) : []),
+    ...(data.temporal ? [] : ([['TEMPORAL_SERVER_URL', '', 'External Temporal frontend, host:port']] as [string, string, string][])),
     ...answers.customServices.flatMap((svc) => svc.env.map((name): [string, string, string] => [name, '', `Required by the onboarded service ${svc.name}`])),
     ...featureSettings(services),
   ];
   return {
     answers,
-    settings: settingsOf(answers),
-    project: {
-      name: answers.projectName,
-      domain: answers.domain,
-      serverNames: [answers.domain, ...answers.extraServerNames],
-      registry: answers.registry,
-      imageNamespace: answers.imageNamespace,
-    },
+    ...facts,
     source: { repo: answers.gitmeshRepo, ref: answers.gitmeshRef, path: 'gitmesh' },
     uid: APP_UID,
     gid: APP_GID,
@@ -113,7 +121,7 @@ function prepareCore(answers: Answers): DeploymentModel {
     queues: infra.queues,
     builtImages: [
       ...services.flatMap((svc): BuiltImage[] => (svc.dockerfile ? [{ name: svc.name, repository: svc.imageRepository, dockerfile: svc.dockerfile, context: 'gitmesh' }] : [])),
-      { name: 'migrate', repository: `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-migrate`, dockerfile: 'docker/migrate/Dockerfile', context: '.' },
+      { name: 'migrate', repository: `${project.registry}/${project.imageNamespace}/${project.name}-migrate`, dockerfile: 'docker/migrate/Dockerfile', context: '.' },
     ],
     makeTargets: [],
     docs: [
@@ -123,6 +131,30 @@ function prepareCore(answers: Answers): DeploymentModel {
     gitignore: [],
     envExample: dedupe(envExample, (e) => e[0]),
     images: IMAGES,
+    views: UNBUILT_VIEWS,
+  };
+}
+
+/** Settings, project and data services: what the answers decide, before any service is built. */
+function factsOf(answers: Answers): CoreFacts {
+  return {
+    settings: settingsOf(answers),
+    project: {
+      name: answers.projectName,
+      domain: answers.domain,
+      serverNames: [answers.domain, ...answers.extraServerNames],
+      registry: answers.registry,
+      imageNamespace: answers.imageNamespace,
+    },
+    data: {
+      postgres: answers.postgres,
+      postgresReplica: answers.postgresReplica,
+      redis: answers.redis,
+      opensearch: answers.opensearch,
+      sqs: answers.queue !== 'kafka',
+      kafka: answers.queue !== 'sqs',
+      temporal: answers.temporal,
+    },
   };
 }
 

@@ -3,9 +3,8 @@
  * Temporal and the Flyway migration job. Each is pinned, health-checked, limited and on `data` only.
  */
 import type { DataNeed } from '../catalog.js';
-import type { ComposeService, Mount, Secret, Volume } from '../model.js';
-import type { Answers } from '../options.js';
-import { resourcesFor, type SizeClass } from '../sizing.js';
+import type { ComposeService, CoreFacts, Mount, Secret, Volume } from '../model.js';
+import { resourcesFor, type SizeClass, type SizeProfile } from '../sizing.js';
 import { APP_GID, IMAGES } from '../versions.js';
 import { ENV_FROM_FILES } from './app-services.js';
 import { TEMPORAL_DATABASES } from './backup.js';
@@ -56,7 +55,7 @@ function temporalNamespaceScript(): string {
 }
 
 /** Defaults every data service shares; each builder overrides what differs. */
-function dataService(answers: Answers, size: SizeClass, service: Omit<ComposeService, 'file' | 'tier' | 'profiles' | 'resources' | 'ports' | 'replicas' | 'restart' | 'stopGracePeriod' | 'ulimits' | 'tmpfs' | 'capAdd' | 'readOnly' | 'dependsOn' | 'networks' | 'devPorts'> & Partial<ComposeService>): ComposeService {
+function dataService(profile: SizeProfile, size: SizeClass, service: Omit<ComposeService, 'file' | 'tier' | 'profiles' | 'resources' | 'ports' | 'replicas' | 'restart' | 'stopGracePeriod' | 'ulimits' | 'tmpfs' | 'capAdd' | 'readOnly' | 'dependsOn' | 'networks' | 'devPorts'> & Partial<ComposeService>): ComposeService {
   return {
     file: 'main',
     tier: 'data',
@@ -72,12 +71,14 @@ function dataService(answers: Answers, size: SizeClass, service: Omit<ComposeSer
     readOnly: true,
     dependsOn: [],
     networks: ['data'],
-    resources: resourcesFor(answers.sizeProfile, size),
+    resources: resourcesFor(profile, size),
     ...service,
   };
 }
 
-export function buildInfra(answers: Answers): Infra {
+export function buildInfra(facts: CoreFacts): Infra {
+  const { data, project } = facts;
+  const profile = facts.settings.sizeProfile;
   const services: ComposeService[] = [];
   const volumes: Volume[] = [];
   const secrets: Secret[] = [];
@@ -85,13 +86,13 @@ export function buildInfra(answers: Answers): Infra {
   const queues: { name: string; fifo: boolean }[] = [];
   const secretsGroup = String(APP_GID);
 
-  secrets.push({ name: 'postgres_password', description: answers.postgres ? 'PostgreSQL password of the gitmesh role' : 'Password of the external PostgreSQL role (paste it)', source: answers.postgres ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
-  if (answers.postgres) {
-    const pg = resourcesFor(answers.sizeProfile, 'data');
+  secrets.push({ name: 'postgres_password', description: data.postgres ? 'PostgreSQL password of the gitmesh role' : 'Password of the external PostgreSQL role (paste it)', source: data.postgres ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
+  if (data.postgres) {
+    const pg = resourcesFor(profile, 'data');
     const sharedBuffers = Math.floor(pg.memoryMiB / 4);
     volumes.push({ name: 'postgres-data', description: 'PostgreSQL primary data directory' });
     services.push(
-      dataService(answers, 'data', {
+      dataService(profile, 'data', {
         name: 'postgres',
         description: `PostgreSQL primary (database ${DB_NAME})`,
         image: IMAGES.postgres,
@@ -120,13 +121,13 @@ export function buildInfra(answers: Answers): Infra {
           ['POSTGRES_PASSWORD_FILE', '/run/secrets/postgres_password'],
           ['POSTGRES_INITDB_ARGS', '--auth-host=scram-sha-256 --data-checksums'],
           ['PGDATA', '/var/lib/postgresql/data/pgdata'],
-          ...(answers.postgresReplica ? ([['REPLICATION_PASSWORD_FILE', '/run/secrets/postgres_replication_password']] as [string, string][]) : []),
+          ...(data.postgresReplica ? ([['REPLICATION_PASSWORD_FILE', '/run/secrets/postgres_replication_password']] as [string, string][]) : []),
         ],
-        secrets: ['postgres_password', ...(answers.postgresReplica ? ['postgres_replication_password'] : [])],
+        secrets: ['postgres_password', ...(data.postgresReplica ? ['postgres_replication_password'] : [])],
         mounts: [
           volume('postgres-data', '/var/lib/postgresql/data'),
           config('./config/postgres/pg_hba.conf', '/etc/postgresql/pg_hba.conf'),
-          ...(answers.postgresReplica ? [config('./config/postgres/initdb/10-replication.sh', '/docker-entrypoint-initdb.d/10-replication.sh')] : []),
+          ...(data.postgresReplica ? [config('./config/postgres/initdb/10-replication.sh', '/docker-entrypoint-initdb.d/10-replication.sh')] : []),
         ],
         tmpfs: ['/tmp:size=64m', '/var/run/postgresql:size=1m'],
         devPorts: ['127.0.0.1:5432:5432'],
@@ -136,11 +137,11 @@ export function buildInfra(answers: Answers): Infra {
       }),
     );
     dependencies.set('postgres', ['postgres', 'migrate']);
-    if (answers.postgresReplica) {
+    if (data.postgresReplica) {
       secrets.push({ name: 'postgres_replication_password', description: 'Password of the replicator role used for streaming replication', source: { kind: 'random', bytes: 32 } });
       volumes.push({ name: 'postgres-replica-data', description: 'PostgreSQL hot-standby data directory' });
       services.push(
-        dataService(answers, 'data', {
+        dataService(profile, 'data', {
           name: 'postgres-replica',
           description: 'PostgreSQL hot standby (streaming replication, serves DB_READ_HOST)',
           image: IMAGES.postgres,
@@ -172,18 +173,18 @@ export function buildInfra(answers: Answers): Infra {
   }
   // Flyway runs upstream's SQL migrations once per deploy, before any app service starts.
   services.push(
-    dataService(answers, 'tiny', {
+    dataService(profile, 'tiny', {
       name: 'migrate',
       description: "One-shot Flyway job applying GitMesh CE's SQL migrations",
       tier: 'ops',
       role: 'one-shot-job',
-      image: `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-migrate:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`,
+      image: `${project.registry}/${project.imageNamespace}/${project.name}-migrate:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`,
       // Context: the repo root, so the image takes upstream's migrations and our replacements (docker/migrate/sql/).
       build: { context: '.', dockerfile: 'docker/migrate/Dockerfile' },
       entrypoint: ['/usr/local/bin/env-from-files'],
       command: [
         'flyway',
-        `-url=jdbc:postgresql://${answers.postgres ? 'postgres' : '${DB_WRITE_HOST}'}:5432/${DB_NAME}`,
+        `-url=jdbc:postgresql://${data.postgres ? 'postgres' : '${DB_WRITE_HOST}'}:5432/${DB_NAME}`,
         `-user=${DB_USER}`,
         '-locations=filesystem:/flyway/sql',
         '-connectRetries=60',
@@ -202,27 +203,27 @@ export function buildInfra(answers: Answers): Infra {
       environment: [['FLYWAY_PASSWORD_FILE', '/run/secrets/postgres_password']],
       secrets: ['postgres_password'],
       mounts: [ENV_FROM_FILES],
-      dependsOn: answers.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [],
+      dependsOn: data.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [],
       healthcheck: infraCheck(['CMD', 'flyway', '-v'], 'the Flyway binary runs (the job exits when migrations are applied)', '10s'),
       restart: 'no',
       readOnly: false,
     }),
   );
-  if (!answers.postgres) dependencies.set('postgres', ['migrate']);
+  if (!data.postgres) dependencies.set('postgres', ['migrate']);
 
-  secrets.push({ name: 'redis_password', description: answers.redis ? 'Password of the Redis default user' : 'Password of the external Redis (paste it)', source: answers.redis ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
-  if (answers.redis) {
+  secrets.push({ name: 'redis_password', description: data.redis ? 'Password of the Redis default user' : 'Password of the external Redis (paste it)', source: data.redis ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
+  if (data.redis) {
     secrets.push({ name: 'redis_users_acl', description: 'Redis ACL file derived from redis_password', source: { kind: 'redis-acl', from: 'redis_password' } });
     volumes.push({ name: 'redis-data', description: 'Redis AOF and RDB files' });
     services.push(
-      dataService(answers, 'standard', {
+      dataService(profile, 'standard', {
         name: 'redis',
         description: 'Redis cache, locks and rate limits (AOF + RDB persistence)',
         image: IMAGES.redis,
         role: 'data-store',
         listens: [{ name: 'redis', port: 6379 }],
         user: '999:1000',
-        command: ['redis-server', '/usr/local/etc/redis/redis.conf', '--maxmemory', `${Math.floor(resourcesFor(answers.sizeProfile, 'standard').memoryMiB * 0.75)}mb`],
+        command: ['redis-server', '/usr/local/etc/redis/redis.conf', '--maxmemory', `${Math.floor(resourcesFor(profile, 'standard').memoryMiB * 0.75)}mb`],
         environment: [],
         secrets: ['redis_password', 'redis_users_acl'],
         mounts: [volume('redis-data', '/data'), config('./config/redis/redis.conf', '/usr/local/etc/redis/redis.conf')],
@@ -234,9 +235,9 @@ export function buildInfra(answers: Answers): Infra {
     dependencies.set('redis', ['redis']);
   }
 
-  if (answers.opensearch !== 'none') {
-    const nodes = answers.opensearch === 'cluster' ? ['opensearch-1', 'opensearch-2', 'opensearch-3'] : ['opensearch'];
-    const heap = Math.floor(resourcesFor(answers.sizeProfile, 'search').memoryMiB / 2);
+  if (data.opensearch !== 'none') {
+    const nodes = data.opensearch === 'cluster' ? ['opensearch-1', 'opensearch-2', 'opensearch-3'] : ['opensearch'];
+    const heap = Math.floor(resourcesFor(profile, 'search').memoryMiB / 2);
     for (const node of nodes) {
       const data = `${node}-data`;
       volumes.push({ name: data, description: `OpenSearch data (${node})` });
@@ -249,7 +250,7 @@ export function buildInfra(answers: Answers): Infra {
               ['cluster.initial_cluster_manager_nodes', nodes.join(',')],
             ];
       services.push(
-        dataService(answers, 'search', {
+        dataService(profile, 'search', {
           name: node,
           description: nodes.length === 1 ? 'OpenSearch single node' : `OpenSearch cluster node ${node.slice(-1)} of 3`,
           image: IMAGES.opensearch,
@@ -260,7 +261,7 @@ export function buildInfra(answers: Answers): Infra {
           // No memlock ulimit in a Kubernetes pod (and no IPC_LOCK under the restricted profile); nodes run without swap.
           withoutMemlock: [['bootstrap.memory_lock', 'false']],
           environment: [
-            ['cluster.name', `${answers.projectName}-search`],
+            ['cluster.name', `${project.name}-search`],
             ...clusterEnv,
             ['bootstrap.memory_lock', 'true'],
             ['OPENSEARCH_JAVA_OPTS', `-Xms${heap}m -Xmx${heap}m`],
@@ -286,11 +287,11 @@ export function buildInfra(answers: Answers): Infra {
     dependencies.set('opensearch', nodes);
   }
 
-  if (answers.queue !== 'kafka') {
+  if (data.sqs) {
     queues.push(...QUEUES.map(([, queue]) => ({ name: queue, fifo: queue.endsWith('.fifo') })));
     volumes.push({ name: 'elasticmq-data', description: 'ElasticMQ persisted queues and messages' });
     services.push(
-      dataService(answers, 'light', {
+      dataService(profile, 'light', {
         name: 'elasticmq',
         description: 'ElasticMQ: SQS-compatible queue with persisted messages',
         image: IMAGES.elasticmq,
@@ -310,10 +311,10 @@ export function buildInfra(answers: Answers): Infra {
     dependencies.set('sqs', ['elasticmq']);
   }
 
-  if (answers.queue !== 'sqs') {
+  if (data.kafka) {
     volumes.push({ name: 'kafka-data', description: 'Kafka log segments (KRaft)' });
     services.push(
-      dataService(answers, 'heavy', {
+      dataService(profile, 'heavy', {
         name: 'kafka',
         description: 'Apache Kafka, single KRaft broker',
         image: IMAGES.kafka,
@@ -344,20 +345,20 @@ export function buildInfra(answers: Answers): Infra {
     dependencies.set('kafka', ['kafka']);
   }
 
-  if (answers.temporal) {
+  if (data.temporal) {
     // Upstream imports the variable's UTF-8 bytes as the raw AES-GCM key (Buffer.from(process.env['TEMPORAL_ENCRYPTION_KEY']),
     // services/libs/temporal/src/encryption/encryption-codec.ts:68), and its example key is 32 characters
     // (backend/.env.dist.local:295): 32 base64 characters are 32 key bytes, AES-256, with 192 random bits.
     secrets.push({ name: 'temporal_encryption_key', description: 'Payload encryption key for Temporal workflows (TEMPORAL_ENCRYPTION_KEY: 32 characters, used as a 256-bit AES-GCM key)', source: { kind: 'random-base64', length: 32 } });
-    const dbHost = answers.postgres ? 'postgres' : '${DB_WRITE_HOST}';
-    const onPostgres: ComposeService['dependsOn'] = answers.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [];
+    const dbHost = data.postgres ? 'postgres' : '${DB_WRITE_HOST}';
+    const onPostgres: ComposeService['dependsOn'] = data.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [];
     // temporalio/auto-setup is deprecated and no longer built: the plain server starts on a schema that this
     // one-shot job creates (fresh database) or upgrades (a newer server), with temporal-sql-tool from the
     // admin-tools image of the same version. Every step is idempotent: `create` ignores an existing database
     // (common/persistence/sql/sqlplugin/postgresql/admin.go:118-124), `setup-schema -v 0.0` skips a versioned
     // one (tools/common/schema/setuptask.go:110-111) and `update-schema` applies only the missing versions.
     services.push(
-      dataService(answers, 'tiny', {
+      dataService(profile, 'tiny', {
         name: TEMPORAL_JOBS.schema,
         description: 'One-shot job: creates or upgrades the Temporal schemas (temporal-sql-tool) before the server starts',
         tier: 'ops',
@@ -383,7 +384,7 @@ export function buildInfra(answers: Answers): Infra {
       }),
     );
     services.push(
-      dataService(answers, 'standard', {
+      dataService(profile, 'standard', {
         name: 'temporal',
         description: 'Temporal server (persistence in PostgreSQL; schema from the temporal-schema job)',
         image: IMAGES.temporal,
@@ -420,7 +421,7 @@ export function buildInfra(answers: Answers): Infra {
     );
     // auto-setup also created the namespace the workers use (TEMPORAL_NAMESPACE, services/archetypes/worker/src/index.ts:131).
     services.push(
-      dataService(answers, 'tiny', {
+      dataService(profile, 'tiny', {
         name: TEMPORAL_JOBS.namespace,
         description: `One-shot job: registers the Temporal namespace "${TEMPORAL_NAMESPACE}" once the server is healthy (kept when it exists)`,
         tier: 'ops',

@@ -458,8 +458,8 @@ const VOLUMES: readonly Volume[] = [
 /** The Makefile's compose command: compose.yaml + compose.monitoring.yaml (COMPOSE_FILES may add compose.tracing.yaml). */
 const DC = '$(DC)';
 
-export function monitoringContribution(model: DeploymentModel): Contribution {
-  const view = monitoringView(model);
+/** `view`: the one prepare() builds (issue 20: each view is built once). */
+export function monitoringContribution(model: DeploymentModel, view = monitoringView(model)): Contribution {
   if (!view) return {};
   const services = monitoringServices(model, view);
   const names = services.map((svc) => svc.name).join(' ');

@@ -121,7 +121,7 @@ function daemonJson(): Record<string, unknown> {
 
 export function provisioningView(model: DeploymentModel): ProvisioningView {
   const project = model.project.name;
-  const environments: ProvisionEnvironment[] = model.answers.environments.map((name) => ({
+  const environments: ProvisionEnvironment[] = model.settings.environments.map((name) => ({
     name,
     host: `${name}-1`,
     exampleAddress: EXAMPLE_ADDRESS[name] ?? '192.0.2.30',
@@ -310,11 +310,11 @@ export interface ProvisioningCi {
 
 export function provisioningCi(model: DeploymentModel): ProvisioningCi | undefined {
   if (!provisions(model)) return undefined;
-  return { dir: ANSIBLE_DIR, environments: model.answers.environments, ...ANSIBLE_CI };
+  return { dir: ANSIBLE_DIR, environments: model.settings.environments, ...ANSIBLE_CI };
 }
 
 /** Docker hosts exist only for the compose target. */
-export const provisions = (model: DeploymentModel): boolean => model.answers.targets.includes('compose');
+export const provisions = (model: DeploymentModel): boolean => model.settings.targets.compose;
 
 export function provisioningContribution(model: DeploymentModel): Contribution {
   if (!provisions(model)) return {};

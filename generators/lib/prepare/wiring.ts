@@ -5,12 +5,12 @@
  */
 import type { DataNeed, Link, Workspace } from '../catalog.js';
 import { featureSecretName, featureVariables, type FeatureUse } from '../feature-config.js';
-import type { Answers } from '../options.js';
+import type { CoreFacts } from '../model.js';
 
 /** The Temporal namespace the services use; the stack's temporal-namespace job registers it (auto-setup used to). */
 export const TEMPORAL_NAMESPACE = 'default';
 
-export const PUBLIC_HOST = (answers: Answers): string => `\${GITMESH_PUBLIC_HOST:-${answers.domain}}`;
+export const PUBLIC_HOST = (project: CoreFacts['project']): string => `\${GITMESH_PUBLIC_HOST:-${project.domain}}`;
 export const DB_NAME = 'gitmesh-web';
 export const DB_USER = 'gitmesh';
 export const SQS_ACCOUNT = '000000000000';
@@ -81,9 +81,10 @@ const SECRET_ENV: Readonly<Record<string, string>> = {
 export const secretEnvName = (secret: string): string => SECRET_ENV[secret] ?? secret.toUpperCase();
 
 /** Non-secret environment plus `<VAR>_FILE` pointers that config/env-from-files.sh resolves at start. */
-export function serviceEnvironment(spec: WiringSpec, answers: Answers, secrets: readonly string[]): [string, string][] {
+export function serviceEnvironment(spec: WiringSpec, facts: CoreFacts, selected: ReadonlySet<string>, secrets: readonly string[]): [string, string][] {
   const { name, workspace, needs } = spec;
-  const host = PUBLIC_HOST(answers);
+  const { data } = facts;
+  const host = PUBLIC_HOST(facts.project);
   if (workspace === 'frontend') {
     // frontend/scripts/docker-entrypoint.sh replaces these placeholders in the built bundle at start.
     return [
@@ -107,21 +108,21 @@ export function serviceEnvironment(spec: WiringSpec, answers: Answers, secrets: 
   for (const link of spec.links) {
     if (link === 'API_URL') env.push(['API_URL', `https://${host}/api`]);
     if (link === 'API_FRONTEND_URL') env.push(['API_FRONTEND_URL', `https://${host}`]);
-    if (link === 'SEARCH_SYNC_API_URL' && answers.services.includes('search-sync-api') && name !== 'search-sync-api') env.push(['SEARCH_SYNC_API_URL', 'http://search-sync-api:8083']);
+    if (link === 'SEARCH_SYNC_API_URL' && selected.has('search-sync-api') && name !== 'search-sync-api') env.push(['SEARCH_SYNC_API_URL', 'http://search-sync-api:8083']);
   }
   if (name === 'api') env.push(['API_JWT_EXPIRES_IN', '7d'], ['EDITION', EDITION], ['TENANT_MODE', 'single']);
   if (needs.includes('postgres')) {
-    const write = answers.postgres ? 'postgres' : '${DB_WRITE_HOST:?set DB_WRITE_HOST for the external database}';
-    const read = answers.postgresReplica ? 'postgres-replica' : answers.postgres ? 'postgres' : '${DB_READ_HOST:-${DB_WRITE_HOST}}';
+    const write = data.postgres ? 'postgres' : '${DB_WRITE_HOST:?set DB_WRITE_HOST for the external database}';
+    const read = data.postgresReplica ? 'postgres-replica' : data.postgres ? 'postgres' : '${DB_READ_HOST:-${DB_WRITE_HOST}}';
     // The Python worker reads from DB_READ_HOST only (infrastructure/config.py:45).
     if (!python) env.push(['DB_WRITE_HOST', write]);
     env.push(['DB_READ_HOST', read], ['DB_PORT', '5432'], ['DB_USERNAME', DB_USER], ['DB_DATABASE', DB_NAME]);
   }
   if (needs.includes('redis')) {
-    env.push(['REDIS_HOST', answers.redis ? 'redis' : '${REDIS_HOST:?set REDIS_HOST for the external Redis}'], ['REDIS_PORT', '6379'], ['REDIS_USERNAME', 'default']);
+    env.push(['REDIS_HOST', data.redis ? 'redis' : '${REDIS_HOST:?set REDIS_HOST for the external Redis}'], ['REDIS_PORT', '6379'], ['REDIS_USERNAME', 'default']);
   }
   if (needs.includes('opensearch')) {
-    const entry = answers.opensearch === 'single' ? 'http://opensearch:9200' : answers.opensearch === 'cluster' ? 'http://opensearch-1:9200' : '${OPENSEARCH_NODE:?set OPENSEARCH_NODE for the external OpenSearch}';
+    const entry = data.opensearch === 'single' ? 'http://opensearch:9200' : data.opensearch === 'cluster' ? 'http://opensearch-1:9200' : '${OPENSEARCH_NODE:?set OPENSEARCH_NODE for the external OpenSearch}';
     env.push(['OPENSEARCH_NODE', entry]);
   }
   if (needs.includes('sqs')) {
@@ -137,7 +138,7 @@ export function serviceEnvironment(spec: WiringSpec, answers: Answers, secrets: 
   if (needs.includes('kafka')) env.push(['KAFKA_BROKERS', 'kafka:9092']);
   if (needs.includes('temporal')) {
     env.push(
-      ['TEMPORAL_SERVER_URL', answers.temporal ? 'temporal:7233' : '${TEMPORAL_SERVER_URL:?set TEMPORAL_SERVER_URL for the external Temporal}'],
+      ['TEMPORAL_SERVER_URL', data.temporal ? 'temporal:7233' : '${TEMPORAL_SERVER_URL:?set TEMPORAL_SERVER_URL for the external Temporal}'],
       ['TEMPORAL_NAMESPACE', TEMPORAL_NAMESPACE],
       ['TEMPORAL_ENCRYPTION_KEY_ID', 'gitmesh-1'],
     );
