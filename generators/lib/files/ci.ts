@@ -10,6 +10,7 @@ import type { AppService, DeploymentModel } from '../model.js';
 import { deployPath } from '../prepare/ci.js';
 import { EDGE_PATHS, edgeView } from '../prepare/edge.js';
 import { kubernetesView } from '../prepare/kubernetes.js';
+import { releaseView, type ReleaseView } from '../prepare/promotion.js';
 import { provisioningCi, type ProvisioningCi } from '../prepare/provisioning.js';
 import { IMAGES, PNPM_VERSION } from '../versions.js';
 import { productionComposeFiles } from './base.js';
@@ -119,6 +120,8 @@ export interface CiView {
   readonly hostComposeFiles: readonly string[];
   /** Paths the deploy job copies to the host. */
   readonly syncPaths: readonly string[];
+  /** Images lock, releases kept on a host, and the promotion policy (prepare/promotion.ts). */
+  readonly release: ReleaseView;
   /** `nginx -t` of the generated edge config in the pinned image, with a throwaway certificate. */
   readonly nginx?: NginxCheck;
   /** The Makefile target that validates the monitoring configuration (promtool, amtool, alloy validate). */
@@ -374,6 +377,7 @@ export function ciView(model: DeploymentModel): CiView {
     hostComposeFiles,
     // compose.tools.yaml: make monitoring-check runs its tool containers on the host too.
     syncPaths: [...hostComposeFiles, TOOLS_COMPOSE_FILE, ...(usesConfig ? ['config'] : []), 'scripts', 'Makefile'],
+    release: releaseView(model),
     ...(nginx ? { nginx } : {}),
     ...(monitoringCheck ? { monitoringCheck } : {}),
     tests: testTargets(model.services),

@@ -5,8 +5,10 @@ export function ciContribution(model: DeploymentModel): Contribution {
   void model;
   return {
     docs: [{ path: 'docs/ci-cd.md', title: 'CI/CD: secrets, environments and reviewers, deploy, promote, roll back, re-run a migration' }],
-    // .e2e/: scratch files of scripts/ci/e2e-stack.sh (the CI end-to-end job).
-    gitignore: ['/.deploy/', '/.e2e/'],
+    // .e2e/: scratch files of scripts/ci/e2e-stack.sh (the CI end-to-end job); images.lock: written by CI per deploy.
+    gitignore: ['/.deploy/', '/.e2e/', '/images.lock'],
+    // Hosts verify every image signature against this repository's CI before a release runs (scripts/deploy/lib.sh).
+    env: [['GITMESH_SIGNER_REPOSITORY', 'your-org/your-deployment-repo', 'GitHub owner/name of this repository: a host runs only digests its CI signed (docs/ci-cd.md)']],
   };
 }
 
