@@ -29,7 +29,7 @@ function renderCi(raw: RawAnswers): Rendered {
   return { model, view: ciView(model), files };
 }
 
-const WORKFLOWS = ['.github/workflows/ci.yml', '.github/workflows/deploy.yml', '.github/workflows/rollback.yml', '.github/workflows/release.yml'];
+const WORKFLOWS = ['.github/workflows/ci.yml', '.github/workflows/deploy.yml', '.github/workflows/rollback.yml', '.github/workflows/release.yml', '.github/workflows/rescan.yml'];
 
 const MATRIX: [string, RawAnswers][] = [
   ['defaults', {}],
@@ -91,7 +91,7 @@ export function unpinnedUses(path: string, text: string): string[] {
 }
 
 // build: push, SARIF upload, keyless signing (OIDC); lock: the release version tag on promoted digests.
-const ALLOWED_WRITES: Record<string, readonly string[]> = { build: ['packages', 'security-events', 'id-token'], lock: ['packages'], release: ['contents'] };
+const ALLOWED_WRITES: Record<string, readonly string[]> = { build: ['packages', 'security-events', 'id-token'], lock: ['packages'], release: ['contents'], scan: ['security-events'] };
 
 /** Top-level `permissions: { contents: read }`; every job declares its own; writes only where listed. */
 export function permissionProblems(path: string, doc: Yaml): string[] {
@@ -414,6 +414,18 @@ describe('ci: generated GitHub Actions workflows', function () {
           assert.equal(typeof job.needs === 'string' ? job.needs : undefined, step.after, step.environment);
         }
         assert.deepEqual(Object.keys(deploy), r.view.release.promotion.map((s) => s.environment));
+      });
+
+      it('rescan every image the stack runs nightly, third-party ones included, with a failing gate', function () {
+        const rescan = docs.get('.github/workflows/rescan.yml')!;
+        assert.ok((onOf(rescan).schedule as Yaml[])[0]!.cron);
+        const scan = jobsOf(rescan).scan as Job & { strategy: { matrix: { image: Yaml[] } } };
+        const refs = scan.strategy.matrix.image.map((i) => String(i.ref));
+        for (const img of r.model.builtImages) assert.ok(refs.includes(img.repository), img.name);
+        assert.deepEqual(refs.filter((ref) => !r.model.builtImages.some((img) => img.repository === ref)), r.view.release.thirdPartyImages);
+        const hostImages = r.model.composeServices.filter((svc) => svc.file === 'main' || r.view.hostComposeFiles.includes('compose.monitoring.yaml')).map((svc) => svc.image).filter((image) => !image.includes('${'));
+        for (const image of hostImages) assert.ok(refs.includes(image), `third-party ${image} is rescanned`);
+        assert.ok((scan.steps ?? []).some((s) => String(s.uses).startsWith('aquasecurity/trivy-action') && (s.with as Yaml)['exit-code'] === '1'));
       });
 
       it('gate push and deploy on the end-to-end job: every image built, the stack booted and smoke-tested (checked statically; only a GitHub runner runs it)', async function () {

@@ -36,6 +36,8 @@ export interface ReleaseView {
   /** Releases kept on a host (the current and the previous one are never removed). */
   readonly keep: number;
   readonly promotion: readonly PromotionStep[];
+  /** Third-party images the hosts run (pinned in the compose files): the nightly rescan covers them with the built ones. */
+  readonly thirdPartyImages: readonly string[];
 }
 
 const LOCK_FILE = 'images.lock';
@@ -57,5 +59,7 @@ export function releaseView(model: DeploymentModel): ReleaseView {
     repository: img.repository,
     services: onHost.filter((svc) => svc.image.startsWith(`${img.repository}:`)).map((svc) => svc.name),
   }));
-  return { lockFile: LOCK_FILE, images, keep: KEEP_RELEASES, promotion: promotionSteps(model.settings.environments) };
+  const built = model.builtImages.map((img) => `${img.repository}:`);
+  const thirdPartyImages = [...new Set(onHost.map((svc) => svc.image).filter((image) => !image.includes('${') && !built.some((prefix) => image.startsWith(prefix))))].sort();
+  return { lockFile: LOCK_FILE, images, keep: KEEP_RELEASES, promotion: promotionSteps(model.settings.environments), thirdPartyImages };
 }
