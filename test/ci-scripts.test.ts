@@ -194,6 +194,31 @@ describe('ci: deploy and rollback scripts (releases/<id>/, images lock, atomic c
     assert.equal(await readlink(path.join(h.dir, 'current/secrets')), '../../secrets');
   });
 
+  it('mounts come from store/<sha256>/: the same content gives the same host path in every release, a change gives a new one; certs/ stays the operator\'s', async function () {
+    const h = await host({ tlsMode: 'self-signed' });
+    // Stand-ins of the files the other concerns generate (this test renders only the CI concern's files).
+    for (const m of h.view.release.mounts.filter((x) => !x.source.startsWith('./certs/'))) {
+      await mkdir(path.dirname(path.join(h.repo, m.source)), { recursive: true });
+      await writeFile(path.join(h.repo, m.source), `${m.source}\n`);
+    }
+    const first = await deploy(h, '1.0.0');
+    assert.equal(first.code, 0, first.out);
+    const mounts = (text: string) => [...text.matchAll(/source: "([^"]+)"\n\s+target: "([^"]+)"/g)].map((m) => `${m[2]} <- ${m[1]}`);
+    const a = mounts(await readFile(path.join(h.dir, 'releases', first.id, 'compose.release.yaml'), 'utf8'));
+    assert.equal(a.length, h.view.release.mounts.length, a.join('\n'));
+    for (const m of a) assert.match(m, new RegExp(`<- ${h.dir}/(store/[0-9a-f]{64}/[^/]+|certs/.+)$`), m);
+    assert.ok(a.some((m) => m.includes(`<- ${h.dir}/certs/`)), 'the edge certificate is mounted from the deployment directory');
+    const second = await deploy(h, '1.1.0', {});
+    assert.equal(second.code, 0, second.out);
+    assert.deepEqual(mounts(await readFile(path.join(h.dir, 'releases', second.id, 'compose.release.yaml'), 'utf8')), a, 'same content, same paths: compose recreates nothing for them');
+    const changed = h.view.release.mounts.find((m) => m.source.startsWith('./config/') && !m.source.endsWith('/'))!;
+    await writeFile(path.join(h.repo, changed.source), '# changed\n', { flag: 'a' });
+    const third = await deploy(h, '1.2.0', {});
+    assert.equal(third.code, 0, third.out);
+    const c = mounts(await readFile(path.join(h.dir, 'releases', third.id, 'compose.release.yaml'), 'utf8'));
+    assert.deepEqual(c.filter((m, i) => m !== a[i]).map((m) => m.split(' <- ')[0]), h.view.release.mounts.filter((m) => m.source === changed.source).map((m) => m.target));
+  });
+
   it('successful deploy: backs up with the running release first, then migrates; the old release becomes previous', async function () {
     const h = await host({}, { current: '1.0.0', previous: '0.9.0' });
     const r = await deploy(h, '1.1.0');

@@ -46,9 +46,17 @@ function standInCompose(repo: (name: string) => string): string {
   return `# Stand-in stack for the deploy lab (test/deploy-releases.test.ts): not the generated compose.yaml.
 services:
   # Stand-in edge: deploy.sh reloads it after \`up\` (its nginx is a script that records the reload).
+  # Its mounts are the generated ones: the deploy points them at store/<sha256>/ (config/nginx) and at the
+  # operator's certs/ outside every release.
   nginx:
     image: ${repo('api')}:sha-v1
     command: ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
+    volumes: ["./config/nginx:/etc/nginx/edge:ro", "./certs/edge:/etc/nginx/tls:ro"]
+${health}  # A third-party service stand-in (fixed tag): recreated only when the config it mounts changes.
+  elasticmq:
+    image: ${repo('api')}:sha-v1
+    command: ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
+    volumes: ["./config/elasticmq/elasticmq.conf:/opt/elasticmq.conf:ro"]
 ${health}  api:
     image: ${repo('api')}:\${GITMESH_IMAGE_TAG:?}
     command: ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
@@ -73,6 +81,13 @@ volumes:
 `;
 }
 
+/** Stand-in of scripts/backup.sh (mounted into the backup service): fails like a backup that cannot take its lock. */
+const STANDIN_BACKUP = `#!/bin/sh
+# Stand-in of the backup script (test/deploy-releases.test.ts): fails like a backup that cannot take its lock.
+if [ -n "$BACKUP_BLOCKED" ]; then echo "backup: the lock is held by another backup (stand-in)" >&2; exit 1; fi
+cat /www/VERSION >> /state/backups
+`;
+
 /** Builds the stand-in image `standin:<variant>` in the host and pushes it as <repo>:sha-<variant> for every image. */
 const BUILD_STANDIN = `set -eu
 variant=$1; shift
@@ -86,13 +101,6 @@ echo "$variant" > "$root/www/VERSION"
 echo "index $variant" > "$root/www/index.html"
 echo ok > "$root/www/api/health"
 [ "$variant" = broken ] || echo ok > "$root/www/health"
-cat > "$root/opt/gitmesh-backup/backup.sh" <<'EOS'
-#!/bin/sh
-# Stand-in of the backup script: fails like a backup that cannot take its lock.
-if [ -n "$BACKUP_BLOCKED" ]; then echo "backup: the lock is held by another backup (stand-in)" >&2; exit 1; fi
-cat /www/VERSION >> /state/backups
-EOS
-chmod 755 "$root/opt/gitmesh-backup/backup.sh"
 tar -C "$root" -c . | docker import - "standin:$variant" >/dev/null
 rm -rf "$root"
 for repo in "$@"; do
@@ -129,16 +137,18 @@ describe('deploy releases on a lab host (issue 15; stand-in busybox images from 
     const id = (await host.sh(`docker ps -q --filter label=com.docker.compose.project=gitmesh --filter label=com.docker.compose.service=${service}`)).stdout.trim();
     return (await host.exec(['docker', 'inspect', '--format', '{{.Config.Image}}', id])).stdout.trim();
   };
+  const containerId = async (service: string) => (await host.sh(`docker ps -q --no-trunc --filter label=com.docker.compose.project=gitmesh --filter label=com.docker.compose.service=${service}`)).stdout.trim();
   const volumeFile = async (name: string) => (await host.exec(['cat', `/var/lib/docker/volumes/gitmesh_state/_data/${name}`])).stdout;
 
   before(async function () {
     gen = await generate(ANSWERS);
     repo = await mkdtemp(join(tmpdir(), 'gitmesh-deploy-repo-'));
-    // The deployment repo: the generated scripts, Makefile and tools file; the stand-in stack and config.
-    for (const path of ['scripts', 'Makefile', 'compose.tools.yaml']) await cp(join(gen.dir, path), join(repo, path), { recursive: true });
+    // The deployment repo: the generated scripts, Makefile, tools file and config; the stand-in stack, and a
+    // stand-in scripts/backup.sh (the backup service mounts it, as the generated stack does).
+    for (const path of ['scripts', 'Makefile', 'compose.tools.yaml', 'config']) await cp(join(gen.dir, path), join(repo, path), { recursive: true });
+    await writeFile(join(repo, 'scripts/backup.sh'), STANDIN_BACKUP, { mode: 0o755 });
     const repoOf = (name: string) => gen.model.builtImages.find((img) => img.name === name)!.repository;
     await writeFile(join(repo, 'compose.yaml'), standInCompose(repoOf));
-    await mkdir(join(repo, 'config'));
     await writeFile(join(repo, 'config/app.conf'), 'conf v1\n');
     await writeFile(join(repo, 'config/removed.conf'), 'only in v1\n');
     // CI writes the lock next to the checkout; it is never committed.
@@ -166,6 +176,8 @@ describe('deploy releases on a lab host (issue 15; stand-in busybox images from 
       locks[variant] = [`# images.lock (stand-in images, built in the lab)`, `# tag: sha-${variant}`, ...names.map((name, i) => `${name} ${refs[i]}`), ''].join('\n');
     }
     // The operator's .env (outside every release): project name, smoke URL of the stand-in, verification off (lab).
+    // The operator's edge certificate: outside every release.
+    await host.writeFile(`${ROOT}/certs/edge/README`, 'stand-in certificate directory\n');
     await host.writeFile(`${ROOT}/.env`, ['COMPOSE_PROJECT_NAME=gitmesh', 'GITMESH_PUBLIC_HOST=lab.invalid', 'DEPLOY_SMOKE_URL=http://127.0.0.1:18080', 'DEPLOY_VERIFY_SIGNATURES=off', ''].join('\n'), 0o640);
   });
 
@@ -205,8 +217,11 @@ describe('deploy releases on a lab host (issue 15; stand-in busybox images from 
 
   it('scenario 2: an upgrade to sha-v2 that changes config and removes a file: backup first, then migrations, then the switch; the removed file is gone from current', async function () {
     await writeFile(join(repo, 'config/app.conf'), 'conf v2\n');
+    await writeFile(join(repo, 'config/elasticmq/elasticmq.conf'), '# stand-in: changed in v2\n');
     await unlink(join(repo, 'config/removed.conf'));
     await commit('v2');
+    const before = { nginx: await containerId('nginx'), elasticmq: await containerId('elasticmq') };
+    assert.ok(before.nginx && before.elasticmq);
     // Release ids carry the time to the second.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const r = await remote(['deploy', 'sha-v2'], locks.v2);
@@ -217,6 +232,13 @@ describe('deploy releases on a lab host (issue 15; stand-in busybox images from 
     assert.equal((await host.exec(['test', '-e', `${ROOT}/current/config/removed.conf`])).exitCode, 1, 'a file deleted from the repo is not in the new release');
     assert.equal(await volumeFile('backups'), 'v1', 'the backup ran with the release that was running');
     assert.equal(await volumeFile('migrations'), 'v1\nv2');
+    // Mounts come from store/<sha256>/: an unchanged config keeps its container, a changed one recreates it.
+    assert.equal(await containerId('nginx'), before.nginx, 'nginx (config/nginx unchanged) was not recreated by the new release directory');
+    assert.notEqual(await containerId('elasticmq'), before.elasticmq, 'elasticmq (its config changed) was recreated');
+    const mounted = await host.sh(`docker inspect --format '{{range .Mounts}}{{.Source}} {{end}}' ${await containerId('elasticmq')}`);
+    assert.match(mounted.stdout, new RegExp(`^${ROOT}/store/[0-9a-f]{64}/elasticmq\\.conf $`), mounted.stdout);
+    const certs = await host.sh(`docker inspect --format '{{range .Mounts}}{{.Source}} {{end}}' ${before.nginx}`);
+    assert.match(certs.stdout, new RegExp(`${ROOT}/certs/edge `), 'certs/ is the operator\'s, outside every release');
   });
 
   it('scenario 3: sha-broken fails its health check: the previous release runs again with ITS images and files, byte for byte, and current never moved', async function () {

@@ -20,6 +20,15 @@ export interface LockedImage {
   readonly services: readonly string[];
 }
 
+/** A bind mount of a host compose service whose source is a relative path (a release's file, or the operator's certs/). */
+export interface ReleaseMount {
+  readonly service: string;
+  /** `./config/...` as compose.yaml writes it. */
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
 export interface PromotionStep {
   readonly environment: 'staging' | 'production';
   /** `main`: every push to main and every release tag; `release`: release tags only. */
@@ -33,6 +42,11 @@ export interface PromotionStep {
 export interface ReleaseView {
   readonly lockFile: 'images.lock';
   readonly images: readonly LockedImage[];
+  /**
+   * Bind mounts the host re-points at content-addressed copies (store/<sha256>/): a service is recreated only
+   * when the content it mounts changed, not because each release has its own directory.
+   */
+  readonly mounts: readonly ReleaseMount[];
   /** Releases kept on a host (the current and the previous one are never removed). */
   readonly keep: number;
   readonly promotion: readonly PromotionStep[];
@@ -61,5 +75,6 @@ export function releaseView(model: DeploymentModel): ReleaseView {
   }));
   const built = model.builtImages.map((img) => `${img.repository}:`);
   const thirdPartyImages = [...new Set(onHost.map((svc) => svc.image).filter((image) => !image.includes('${') && !built.some((prefix) => image.startsWith(prefix))))].sort();
-  return { lockFile: LOCK_FILE, images, keep: KEEP_RELEASES, promotion: promotionSteps(model.settings.environments), thirdPartyImages };
+  const mounts = onHost.flatMap((svc) => svc.mounts.filter((m) => m.type === 'bind' && m.source.startsWith('./')).map((m) => ({ service: svc.name, source: m.source, target: m.target, readOnly: m.readOnly })));
+  return { lockFile: LOCK_FILE, images, mounts, keep: KEEP_RELEASES, promotion: promotionSteps(model.settings.environments), thirdPartyImages };
 }
