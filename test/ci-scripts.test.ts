@@ -50,6 +50,7 @@ exit 0
 const FAKE_MAKE = `#!/usr/bin/env bash
 printf 'make %s [%s]\\n' "$*" "\${GITMESH_IMAGE_TAG:-}" >>"$FAKE_LOG"
 [[ \${FAKE_MAKE_FAIL:-0} == 1 ]] && exit 2
+[[ -n \${FAKE_MAKE_SLEEP:-} ]] && sleep "\${FAKE_MAKE_SLEEP}"
 exit 0
 `;
 // curl: records the URL and the tag running (the last successful up); the tag in FAKE_CURL_FAIL_TAG answers 503.
@@ -263,7 +264,16 @@ describe('ci: deploy and rollback scripts (releases/<id>/, images lock, atomic c
     const r = await deploy(h, '1.2.0', { FAKE_MAKE_FAIL: '1' });
     assert.equal(r.code, 1, r.out);
     assert.deepEqual(r.calls, [...verify(h, '1.2.0'), pull(h, '1.2.0'), backup(h, '1.1.0')]);
-    assert.match(r.out, /the backup before the migrations did not run: nothing was changed/);
+    assert.match(r.out, /the backup before the migrations did not run .*: nothing was changed/);
+    assert.equal(r.current, idOf('1.1.0', '20250601T000000Z'));
+  });
+
+  it('a backup that runs over DEPLOY_BACKUP_TIMEOUT (waiting for another backup\'s lock) fails the deploy before migrating', async function () {
+    const h = await host({}, { current: '1.1.0' });
+    const r = await deploy(h, '1.2.0', { FAKE_MAKE_SLEEP: '30', DEPLOY_BACKUP_TIMEOUT: '1' });
+    assert.equal(r.code, 1, r.out);
+    assert.deepEqual(r.calls, [...verify(h, '1.2.0'), pull(h, '1.2.0'), backup(h, '1.1.0')]);
+    assert.match(r.out, /the backup before the migrations did not run \(or took over 1s\): nothing was changed/);
     assert.equal(r.current, idOf('1.1.0', '20250601T000000Z'));
   });
 
