@@ -30,7 +30,7 @@ function renderCi(raw: RawAnswers): Rendered {
   return { model, view: model.views.ci, files };
 }
 
-const WORKFLOWS = ['.github/workflows/ci.yml', '.github/workflows/deploy.yml', '.github/workflows/rollback.yml', '.github/workflows/release.yml'];
+const WORKFLOWS = ['.github/workflows/ci.yml', '.github/workflows/deploy.yml', '.github/workflows/rollback.yml', '.github/workflows/release.yml', '.github/workflows/rescan.yml'];
 
 const MATRIX: [string, RawAnswers][] = [
   ['defaults', {}],
@@ -91,7 +91,8 @@ export function unpinnedUses(path: string, text: string): string[] {
   return problems;
 }
 
-const ALLOWED_WRITES: Record<string, readonly string[]> = { build: ['packages', 'security-events'], release: ['contents'] };
+// build: push, SARIF upload, keyless signing (OIDC); lock: the release version tag on promoted digests.
+const ALLOWED_WRITES: Record<string, readonly string[]> = { build: ['packages', 'security-events', 'id-token'], lock: ['packages'], release: ['contents'], scan: ['security-events'] };
 
 /** Top-level `permissions: { contents: read }`; every job declares its own; writes only where listed. */
 export function permissionProblems(path: string, doc: Yaml): string[] {
@@ -274,7 +275,7 @@ describe('ci: generated GitHub Actions workflows', function () {
           // Both deploy paths roll back on their own: deploy.sh to the running tag, k8s-deploy.sh with rollout undo.
           assert.ok(job.steps?.some((s) => /remote\.sh deploy |k8s-deploy\.sh /.test(String(s.run))), 'every deploy job runs remote.sh deploy or k8s-deploy.sh');
         }
-        assert.match(text('scripts/deploy/deploy.sh'), /roll_out "\$\{current\}"/, 'deploy.sh rolls back to the running tag on failure');
+        assert.match(text('scripts/deploy/deploy.sh'), /roll_out "\$\{RELEASES\}\/\$\{current\}"/, 'deploy.sh starts the current release again on failure');
         const rollback = docs.get('.github/workflows/rollback.yml')!;
         const dispatch = onOf(rollback).workflow_dispatch as Yaml;
         const inputs = dispatch.inputs as Record<string, Yaml>;
@@ -365,8 +366,67 @@ describe('ci: generated GitHub Actions workflows', function () {
         const gate = steps.find((s) => String(s.uses).startsWith('aquasecurity/trivy-action') && (s.with as Yaml)['exit-code'] === '1')?.with as Yaml;
         assert.equal(gate?.severity, 'HIGH,CRITICAL');
         assert.ok(steps.some((s) => String(s.uses).startsWith('github/codeql-action/upload-sarif')));
+        // Only the immutable commit tag: no floating `main` or `X.Y` tags (issue 15).
         const meta = String((steps.find((s) => s.id === 'meta')?.with as Yaml).tags);
-        for (const t of ['type=sha', 'type=ref,event=branch', 'type=semver']) assert.ok(meta.includes(t), t);
+        assert.equal(meta.trim(), 'type=sha,format=long');
+      });
+
+      it('build once and promote by digest (issue 15): the pushed digest is scanned, gated and signed; tags never rebuild; deploys get the images lock', function () {
+        const ci = jobsOf(docs.get('.github/workflows/ci.yml')!);
+        const build = ci.build!;
+        assert.equal(build.if, "github.ref_type != 'tag'", 'a release tag never builds');
+        const steps = build.steps ?? [];
+        const at = (pred: (s: Yaml) => boolean) => steps.findIndex(pred);
+        const push = at((s) => (s.with as Yaml | undefined)?.push === true);
+        const ref = at((s) => s.id === 'ref');
+        const gate = at((s) => String(s.uses).startsWith('aquasecurity/trivy-action') && (s.with as Yaml)['exit-code'] === '1');
+        const sign = at((s) => /cosign sign --yes "\$\{REF\}"/.test(String(s.run ?? '')));
+        assert.ok(push >= 0 && push < ref && ref < gate && gate < sign, `push → digest → gate → sign (${[push, ref, gate, sign].join(',')})`);
+        for (const s of steps.filter((x) => String(x.uses).startsWith('aquasecurity/trivy-action'))) assert.equal((s.with as Yaml)['image-ref'], '${{ steps.ref.outputs.ref }}', 'Trivy scans the pushed digest');
+        assert.match(String(steps[ref]!.run), /ref=\$\{REPOSITORY\}@\$\{DIGEST\}/);
+        assert.equal((steps[ref]!.env as Yaml).DIGEST, '${{ steps.push.outputs.digest }}');
+        assert.equal(steps[sign]!.if, "env.PUSH == 'true'");
+        assert.equal((build.permissions as Yaml)['id-token'], 'write', 'keyless signing needs the OIDC token');
+        const load = steps.find((s) => (s.with as Yaml | undefined)?.load === true);
+        assert.equal(load?.if, "env.PUSH != 'true'", 'the load:true build is for pull requests only');
+        const lock = ci.lock!;
+        assert.deepEqual(lock.needs, ['plan', 'build']);
+        const run = String((lock.steps ?? []).find((s) => s.id === 'lock')?.run);
+        for (const img of r.model.builtImages) assert.ok(run.includes(`${img.name} ${img.repository}\n`), `${img.name} in the lock`);
+        assert.match(run, /imagetools inspect "\$\{repository\}:sha-\$\{GITHUB_SHA\}"/, 'the lock resolves the commit tag to its digest');
+        assert.match(run, /cosign verify/, 'promoted digests are verified');
+        assert.match(run, /imagetools create --tag "\$\{repository\}:\$\{IMAGE_TAG\}" "\$\{repository\}@\$\{digest\}"/, 'a release version tags the same digest');
+        assert.doesNotMatch(text('.github/workflows/ci.yml'), /type=semver|type=ref,event=branch|\{\{major\}\}\.\{\{minor\}\}/);
+        const deploy = ci.deploy!;
+        assert.equal((deploy.with as Yaml).images_lock, '${{ needs.lock.outputs.images_lock }}');
+        if (r.view.compose) {
+          for (const job of Object.values(jobsOf(docs.get('.github/workflows/deploy.yml')!))) {
+            const step = (job.steps ?? []).find((s) => /remote\.sh deploy/.test(String(s.run)))!;
+            assert.equal((step.env as Yaml).IMAGES_LOCK_TEXT, '${{ inputs.images_lock }}');
+          }
+        }
+      });
+
+      it('follow the promotion policy of prepare/promotion.ts: production on release tags only, after staging', function () {
+        const deploy = jobsOf(docs.get('.github/workflows/deploy.yml')!);
+        for (const step of r.view.release.promotion) {
+          const job = deploy[step.environment]!;
+          assert.equal(refsIn(String(job.if)).includes('refs/heads/main'), step.trigger === 'main', step.environment);
+          assert.equal(typeof job.needs === 'string' ? job.needs : undefined, step.after, step.environment);
+        }
+        assert.deepEqual(Object.keys(deploy), r.view.release.promotion.map((s) => s.environment));
+      });
+
+      it('rescan every image the stack runs nightly, third-party ones included, with a failing gate', function () {
+        const rescan = docs.get('.github/workflows/rescan.yml')!;
+        assert.ok((onOf(rescan).schedule as Yaml[])[0]!.cron);
+        const scan = jobsOf(rescan).scan as Job & { strategy: { matrix: { image: Yaml[] } } };
+        const refs = scan.strategy.matrix.image.map((i) => String(i.ref));
+        for (const img of r.model.builtImages) assert.ok(refs.includes(img.repository), img.name);
+        assert.deepEqual(refs.filter((ref) => !r.model.builtImages.some((img) => img.repository === ref)), r.view.release.thirdPartyImages);
+        const hostImages = r.model.composeServices.filter((svc) => svc.file === 'main' || r.view.hostComposeFiles.includes('compose.monitoring.yaml')).map((svc) => svc.image).filter((image) => !image.includes('${'));
+        for (const image of hostImages) assert.ok(refs.includes(image), `third-party ${image} is rescanned`);
+        assert.ok((scan.steps ?? []).some((s) => String(s.uses).startsWith('aquasecurity/trivy-action') && (s.with as Yaml)['exit-code'] === '1'));
       });
 
       it('gate push and deploy on the end-to-end job: every image built, the stack booted and smoke-tested (checked statically; only a GitHub runner runs it)', async function () {
@@ -431,7 +491,7 @@ describe('ci: generated GitHub Actions workflows', function () {
       assert.notDeepEqual(deployGateProblems('deploy.yml', parseYaml(deploy.replace(/group: deploy-staging/, 'group: other')) as Yaml), []);
     });
     it('an expression inside run:', function () {
-      const broken = deploy.replace('run: ./scripts/deploy/remote.sh deploy "${IMAGE_TAG}"', 'run: ./scripts/deploy/remote.sh deploy "${{ inputs.image_tag }}"');
+      const broken = deploy.replace('./scripts/deploy/remote.sh deploy "${IMAGE_TAG}"', './scripts/deploy/remote.sh deploy "${{ inputs.image_tag }}"');
       assert.notDeepEqual(injectionProblems('deploy.yml', broken, parseYaml(broken) as Yaml), []);
     });
     it('an e2e job that does not gate the push, or skips the teardown', function () {

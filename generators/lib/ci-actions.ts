@@ -41,6 +41,8 @@ export const CI_ACTIONS = {
   trivy: { uses: 'aquasecurity/trivy-action', sha: 'ed142fd0673e97e23eac54620cfb913e5ce36c25', version: 'v0.36.0', confirmed: MIRROR('2026-06-30', 'composite') },
   // v4.37.x exists (2026-08), but no snapshot holds its SHA: v4.36.2 is the newest confirmed.
   uploadSarif: { uses: 'github/codeql-action/upload-sarif', sha: '8aad20d150bbac5944a9f9d289da16a4b0d87c1e', version: 'v4.36.2', confirmed: MIRROR('2026-06-13', 'node24 (upload-sarif/action.yml)') },
+  // Installs cosign (v3.0.6 by default) to sign each pushed digest keyless with the job's GitHub OIDC token.
+  cosignInstaller: { uses: 'sigstore/cosign-installer', sha: '6f9f17788090df1f26f669e9d70d6ae9567deba6', version: 'v4.1.2', confirmed: MIRROR('2026-05-07', 'composite') },
 } as const satisfies Record<string, PinnedAction>;
 
 /**

@@ -26,6 +26,7 @@ export const ciFiles: Manifest = (model) => {
     { path: '.github/workflows/deploy.yml', template: 'github/workflows/deploy.yml.ejs', locals: { view } },
     { path: '.github/workflows/rollback.yml', template: 'github/workflows/rollback.yml.ejs', locals: { view } },
     { path: '.github/workflows/release.yml', template: 'github/workflows/release.yml.ejs', locals: { view } },
+    { path: '.github/workflows/rescan.yml', template: 'github/workflows/rescan.yml.ejs', locals: { view } },
     { path: '.github/dependabot.yml', template: 'github/dependabot.yml.ejs', locals: { view } },
     { path: TOOLS_COMPOSE_FILE, template: 'compose.tools.yaml.ejs', locals: { view, yaml: composeToolsYaml(view.toolServices) } },
     ...SCRIPTS.map((script) => ({

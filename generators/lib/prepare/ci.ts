@@ -13,6 +13,7 @@ import { nginxCheck, toolServices, type NginxCheck, type ToolService } from './c
 import { composeFileNames, productionComposeFiles } from './compose.js';
 import { EDGE_PATHS } from './edge/index.js';
 import { kubernetesView } from './kubernetes/index.js';
+import { releaseView, type ReleaseView } from './promotion.js';
 import { provisioningCi, type ProvisioningCi } from './provisioning.js';
 
 export { E2E_EXPECTATIONS, type E2eView } from './ci-e2e.js';
@@ -22,8 +23,10 @@ export function ciContribution(model: DeploymentModel): Contribution {
   void model;
   return {
     docs: [{ path: 'docs/ci-cd.md', title: 'CI/CD: secrets, environments and reviewers, deploy, promote, roll back, re-run a migration' }],
-    // .e2e/: scratch files of scripts/ci/e2e-stack.sh (the CI end-to-end job).
-    gitignore: ['/.deploy/', '/.e2e/'],
+    // .e2e/: scratch files of scripts/ci/e2e-stack.sh (the CI end-to-end job); images.lock: written by CI per deploy.
+    gitignore: ['/.deploy/', '/.e2e/', '/images.lock'],
+    // Hosts verify every image signature against this repository's CI before a release runs (scripts/deploy/lib.sh).
+    env: [['GITMESH_SIGNER_REPOSITORY', 'your-org/your-deployment-repo', 'GitHub owner/name of this repository: a host runs only digests its CI signed (docs/ci-cd.md)']],
   };
 }
 
@@ -81,6 +84,8 @@ export interface CiView {
   readonly hostComposeFiles: readonly string[];
   /** Paths the deploy job copies to the host. */
   readonly syncPaths: readonly string[];
+  /** Images lock, releases kept on a host, and the promotion policy (prepare/promotion.ts). */
+  readonly release: ReleaseView;
   /** `nginx -t` of the generated edge config in the pinned image, with a throwaway certificate. */
   readonly nginx?: NginxCheck;
   /** The Makefile target that validates the monitoring configuration (promtool, amtool, alloy validate). */
@@ -212,6 +217,7 @@ export function ciView(model: DeploymentModel): CiView {
     hostComposeFiles,
     // compose.tools.yaml: make monitoring-check runs its tool containers on the host too.
     syncPaths: [...hostComposeFiles, TOOLS_COMPOSE_FILE, ...(usesConfig ? ['config'] : []), 'scripts', 'Makefile'],
+    release: releaseView(model),
     ...(nginx ? { nginx } : {}),
     ...(monitoringCheck ? { monitoringCheck } : {}),
     tests: testTargets(model.services),

@@ -96,7 +96,7 @@ function prepareCore(answers: Answers): DeploymentModel {
   const usedNetworks = new Set(composeServices.flatMap((svc) => svc.networks));
   const envExample: [string, string, string][] = [
     ['COMPOSE_PROJECT_NAME', project.name, 'Compose project name (prefixes containers, networks and volumes)'],
-    ['GITMESH_IMAGE_TAG', 'main', 'Image tag to run: a commit SHA or release tag; the deploy scripts set it'],
+    ['GITMESH_IMAGE_TAG', 'local', 'Image tag for `make` on this machine (`local`: images `make build` built here). Hosts run the digests of their release (releases/<id>/images.lock); the deploy scripts set this to the current release\'s tag'],
     ['GITMESH_PUBLIC_HOST', project.domain, 'Public host name of this environment (e.g. staging.' + project.domain + ' on staging)'],
     ...(data.postgres ? [] : ([['DB_WRITE_HOST', '', 'External PostgreSQL primary host'], ['DB_READ_HOST', '', 'External PostgreSQL read host (defaults to DB_WRITE_HOST)']] as [string, string, string][])),
     ...(data.redis ? [] : ([['REDIS_HOST', '', 'External Redis host']] as [string, string, string][])),
