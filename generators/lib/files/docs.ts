@@ -1,6 +1,7 @@
 /** The generated repo's README and docs/. */
 import { FEATURE_GROUPS, FEATURE_IDS, featureSecretName } from '../feature-config.js';
 import type { DeploymentModel } from '../model.js';
+import { identitiesDoc } from '../prepare/identities.js';
 import { EDITION, NODE_ENV, secretEnvName } from '../prepare/wiring.js';
 import { GENERATOR_RELEASE, PINS, type Pin } from '../versions.js';
 import type { Manifest } from './types.js';
@@ -62,6 +63,6 @@ export function supportTable(model: DeploymentModel): { image: string; line: str
 
 export const docsFiles: Manifest = (model) => [
   { path: 'README.md', template: 'README.md.ejs', locals: { support: supportTable(model), release: GENERATOR_RELEASE } },
-  { path: 'docs/architecture.md', template: 'docs/architecture.md.ejs', locals: { diagram: architectureDiagram(model) } },
+  { path: 'docs/architecture.md', template: 'docs/architecture.md.ejs', locals: { diagram: architectureDiagram(model), identities: identitiesDoc(model) } },
   { path: 'docs/services.md', template: 'docs/services.md.ejs', locals: { features: featureTable(model), nodeEnv: NODE_ENV, edition: EDITION } },
 ];

@@ -117,7 +117,7 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
           ...(route.primary && spec.health.kind === 'http' ? { healthPath: spec.health.path } : {}),
         }));
   const wiring: WiringSpec = spec;
-  const secrets = serviceSecrets(wiring);
+  const secrets = serviceSecrets(wiring, answers.postgres);
   const usesSecretFiles = secrets.length > 0 && spec.kind !== 'image' && spec.kind !== 'static-frontend';
   const networks = ['app', ...(routes.length ? ['edge'] : []), ...(spec.needs.length ? ['data'] : [])];
   const dependsOn = [...new Set(spec.needs.flatMap((need) => dataDeps.get(need) ?? []))].map((name) => ({

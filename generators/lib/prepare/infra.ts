@@ -10,6 +10,7 @@ import { APP_GID, IMAGES } from '../versions.js';
 import { ENV_FROM_FILES } from './app-services.js';
 import { TEMPORAL_DATABASES } from './backup.js';
 import { infraCheck } from './health.js';
+import { PG_ROLES, PG_SECRETS, PG_SETUP_JOBS, postgresRoleSecrets, postgresSetupJobs, REDIS_ACL_SECRET, REDIS_USERS } from './identities.js';
 import { DB_NAME, DB_USER, QUEUES, TEMPORAL_NAMESPACE } from './wiring.js';
 
 export interface Infra {
@@ -28,16 +29,17 @@ const config = (source: string, target: string): Mount => ({ type: 'bind', sourc
 export const TEMPORAL_JOBS = { schema: 'temporal-schema', namespace: 'temporal-namespace' } as const;
 
 /** Services that run once and exit 0: dependants wait for `service_completed_successfully`. */
-export const ONE_SHOT_JOBS: ReadonlySet<string> = new Set(['migrate', TEMPORAL_JOBS.schema, TEMPORAL_JOBS.namespace]);
+export const ONE_SHOT_JOBS: ReadonlySet<string> = new Set(['migrate', TEMPORAL_JOBS.schema, TEMPORAL_JOBS.namespace, PG_SETUP_JOBS.roles, PG_SETUP_JOBS.grants]);
 
 /**
  * The schema job's script (`$$` is a literal `$` in a compose file). The versioned migrations ship in the
  * admin-tools image (docker/targets/admin-tools.Dockerfile: /etc/temporal/schema); SQL_* set the connection.
  */
-function temporalSchemaScript(): string {
+function temporalSchemaScript(createDatabases: boolean): string {
   const steps = TEMPORAL_DATABASES.map((db, i) => {
     const dir = `/etc/temporal/schema/postgresql/v12/${i === 0 ? 'temporal' : 'visibility'}/versioned`;
-    return `temporal-sql-tool --db ${db} create && temporal-sql-tool --db ${db} setup-schema -v 0.0 && temporal-sql-tool --db ${db} update-schema -d ${dir}`;
+    // A stack-managed PostgreSQL: the postgres-roles job creates the databases, owned by Temporal's role (no CREATEDB).
+    return `${createDatabases ? `temporal-sql-tool --db ${db} create && ` : ''}temporal-sql-tool --db ${db} setup-schema -v 0.0 && temporal-sql-tool --db ${db} update-schema -d ${dir}`;
   });
   return `set -eu; ${steps.join(' && ')}`;
 }
@@ -85,8 +87,10 @@ export function buildInfra(answers: Answers): Infra {
   const queues: { name: string; fifo: boolean }[] = [];
   const secretsGroup = String(APP_GID);
 
-  secrets.push({ name: 'postgres_password', description: answers.postgres ? 'PostgreSQL password of the gitmesh role' : 'Password of the external PostgreSQL role (paste it)', source: answers.postgres ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
+  secrets.push({ name: 'postgres_password', description: answers.postgres ? `PostgreSQL password of the bootstrap superuser ${PG_ROLES.superuser} (the server and the role setup jobs only)` : 'Password of the external PostgreSQL role (paste it)', source: answers.postgres ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
   if (answers.postgres) {
+    // One identity per role (issue 18): identities.ts.
+    secrets.push(...postgresRoleSecrets(answers.temporal));
     const pg = resourcesFor(answers.sizeProfile, 'data');
     const sharedBuffers = Math.floor(pg.memoryMiB / 4);
     volumes.push({ name: 'postgres-data', description: 'PostgreSQL primary data directory' });
@@ -133,7 +137,12 @@ export function buildInfra(answers: Answers): Infra {
         groupAdd: [secretsGroup],
       }),
     );
-    dependencies.set('postgres', ['postgres', 'migrate']);
+    const jobs = postgresSetupJobs({ image: IMAGES.postgres, group: secretsGroup, temporal: answers.temporal });
+    services.push(
+      dataService(answers, 'tiny', { ...jobs.roles, dependsOn: [{ name: 'postgres', condition: 'service_healthy' }], healthcheck: infraCheck(['CMD', 'psql', '--version'], 'psql runs (the job exits when the roles are set)', '10s') }),
+      dataService(answers, 'tiny', { ...jobs.grants, dependsOn: [{ name: 'migrate', condition: 'service_completed_successfully' }], healthcheck: infraCheck(['CMD', 'psql', '--version'], 'psql runs (the job exits when the grants are set)', '10s') }),
+    );
+    dependencies.set('postgres', ['postgres', 'migrate', PG_SETUP_JOBS.grants]);
     if (answers.postgresReplica) {
       secrets.push({ name: 'postgres_replication_password', description: 'Password of the replicator role used for streaming replication', source: { kind: 'random', bytes: 32 } });
       volumes.push({ name: 'postgres-replica-data', description: 'PostgreSQL hot-standby data directory' });
@@ -163,10 +172,11 @@ export function buildInfra(answers: Answers): Infra {
           groupAdd: [secretsGroup],
         }),
       );
-      dependencies.set('postgres', ['postgres', 'postgres-replica', 'migrate']);
+      dependencies.set('postgres', ['postgres', 'postgres-replica', 'migrate', PG_SETUP_JOBS.grants]);
     }
   }
-  // Flyway runs upstream's SQL migrations once per deploy, before any app service starts.
+  // Flyway runs upstream's SQL migrations once per deploy, before any app service starts, as the schema owner.
+  const migrateSecret = answers.postgres ? PG_SECRETS.owner : 'postgres_password';
   services.push(
     dataService(answers, 'tiny', {
       name: 'migrate',
@@ -179,7 +189,7 @@ export function buildInfra(answers: Answers): Infra {
       command: [
         'flyway',
         `-url=jdbc:postgresql://${answers.postgres ? 'postgres' : '${DB_WRITE_HOST}'}:5432/${DB_NAME}`,
-        `-user=${DB_USER}`,
+        `-user=${answers.postgres ? PG_ROLES.owner : DB_USER}`,
         '-locations=filesystem:/flyway/sql',
         '-connectRetries=60',
         '-outOfOrder=true',
@@ -194,10 +204,10 @@ export function buildInfra(answers: Answers): Infra {
         'migrate',
       ],
       user: `10001:${secretsGroup}`,
-      environment: [['FLYWAY_PASSWORD_FILE', '/run/secrets/postgres_password']],
-      secrets: ['postgres_password'],
+      environment: [['FLYWAY_PASSWORD_FILE', `/run/secrets/${migrateSecret}`]],
+      secrets: [migrateSecret],
       mounts: [ENV_FROM_FILES],
-      dependsOn: answers.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [],
+      dependsOn: answers.postgres ? [{ name: PG_SETUP_JOBS.roles, condition: 'service_completed_successfully' }] : [],
       healthcheck: infraCheck(['CMD', 'flyway', '-v'], 'the Flyway binary runs (the job exits when migrations are applied)', '10s'),
       restart: 'no',
       readOnly: false,
@@ -205,9 +215,12 @@ export function buildInfra(answers: Answers): Infra {
   );
   if (!answers.postgres) dependencies.set('postgres', ['migrate']);
 
-  secrets.push({ name: 'redis_password', description: answers.redis ? 'Password of the Redis default user' : 'Password of the external Redis (paste it)', source: answers.redis ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
+  secrets.push({ name: 'redis_password', description: answers.redis ? `Password of the Redis user ${REDIS_USERS[0].name} (API, workers)` : 'Password of the external Redis (paste it)', source: answers.redis ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
   if (answers.redis) {
-    secrets.push({ name: 'redis_users_acl', description: 'Redis ACL file derived from redis_password', source: { kind: 'redis-acl', from: 'redis_password' } });
+    // One ACL user per client class (issue 18, identities.ts); the default user is off. The ACL file holds
+    // SHA-256 hashes only, so the server mounts no password.
+    for (const user of REDIS_USERS.slice(1)) secrets.push({ name: user.secret, description: `Password of the Redis user ${user.name} (${user.why})`, source: { kind: 'random', bytes: 32 } });
+    secrets.push({ name: REDIS_ACL_SECRET, description: 'Redis ACL file (users and SHA-256 password hashes), rewritten from the users\' password files by every make secrets', source: { kind: 'redis-acl', users: REDIS_USERS.map(({ name, secret, rules }) => ({ name, secret, rules })) } });
     volumes.push({ name: 'redis-data', description: 'Redis AOF and RDB files' });
     services.push(
       dataService(answers, 'standard', {
@@ -217,10 +230,11 @@ export function buildInfra(answers: Answers): Infra {
         user: '999:1000',
         command: ['redis-server', '/usr/local/etc/redis/redis.conf', '--maxmemory', `${Math.floor(resourcesFor(answers.sizeProfile, 'standard').memoryMiB * 0.75)}mb`],
         environment: [],
-        secrets: ['redis_password', 'redis_users_acl'],
+        secrets: [REDIS_ACL_SECRET],
         mounts: [volume('redis-data', '/data'), config('./config/redis/redis.conf', '/usr/local/etc/redis/redis.conf')],
         devPorts: ['127.0.0.1:6379:6379'],
-        healthcheck: infraCheck(['CMD-SHELL', 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli -h 127.0.0.1 ping | grep -q PONG'], 'Redis answers PING with the configured password'),
+        // The server holds no password: a NOAUTH answer to an anonymous PING proves it serves (and that the default user is off).
+        healthcheck: infraCheck(['CMD-SHELL', 'redis-cli -h 127.0.0.1 ping 2>&1 | grep -q NOAUTH'], 'Redis answers PING with NOAUTH (serving, default user off)'),
         groupAdd: [secretsGroup],
       }),
     );
@@ -329,7 +343,10 @@ export function buildInfra(answers: Answers): Infra {
     // (backend/.env.dist.local:295): 32 base64 characters are 32 key bytes, AES-256, with 192 random bits.
     secrets.push({ name: 'temporal_encryption_key', description: 'Payload encryption key for Temporal workflows (TEMPORAL_ENCRYPTION_KEY: 32 characters, used as a 256-bit AES-GCM key)', source: { kind: 'random-base64', length: 32 } });
     const dbHost = answers.postgres ? 'postgres' : '${DB_WRITE_HOST}';
-    const onPostgres: ComposeService['dependsOn'] = answers.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [];
+    const onPostgres: ComposeService['dependsOn'] = answers.postgres ? [{ name: 'postgres', condition: 'service_healthy' }, { name: PG_SETUP_JOBS.roles, condition: 'service_completed_successfully' }] : [];
+    // Temporal's own role, limited to its two databases (pg_hba.conf and CONNECT), on a stack-managed PostgreSQL.
+    const temporalUser = answers.postgres ? PG_ROLES.temporal : DB_USER;
+    const temporalSecret = answers.postgres ? PG_SECRETS.temporal : 'postgres_password';
     // temporalio/auto-setup is deprecated and no longer built: the plain server starts on a schema that this
     // one-shot job creates (fresh database) or upgrades (a newer server), with temporal-sql-tool from the
     // admin-tools image of the same version. Every step is idempotent: `create` ignores an existing database
@@ -342,15 +359,15 @@ export function buildInfra(answers: Answers): Infra {
         tier: 'ops',
         image: IMAGES.temporalAdminTools,
         entrypoint: ['/usr/local/bin/env-from-files'],
-        command: ['/bin/sh', '-c', temporalSchemaScript()],
+        command: ['/bin/sh', '-c', temporalSchemaScript(!answers.postgres)],
         environment: [
           ['SQL_PLUGIN', 'postgres12'],
           ['SQL_HOST', dbHost],
           ['SQL_PORT', '5432'],
-          ['SQL_USER', DB_USER],
-          ['SQL_PASSWORD_FILE', '/run/secrets/postgres_password'],
+          ['SQL_USER', temporalUser],
+          ['SQL_PASSWORD_FILE', `/run/secrets/${temporalSecret}`],
         ],
-        secrets: ['postgres_password'],
+        secrets: [temporalSecret],
         mounts: [ENV_FROM_FILES],
         dependsOn: onPostgres,
         healthcheck: infraCheck(['CMD', 'temporal-sql-tool', '--version'], 'the schema tool runs (the job exits when both schemas are current)', '10s'),
@@ -370,8 +387,8 @@ export function buildInfra(answers: Answers): Infra {
           ['DB', 'postgres12'],
           ['DB_PORT', '5432'],
           ['POSTGRES_SEEDS', dbHost],
-          ['POSTGRES_USER', DB_USER],
-          ['POSTGRES_PWD_FILE', '/run/secrets/postgres_password'],
+          ['POSTGRES_USER', temporalUser],
+          ['POSTGRES_PWD_FILE', `/run/secrets/${temporalSecret}`],
           // Named explicitly: the backup set dumps exactly these databases.
           ['DBNAME', TEMPORAL_DATABASES[0]],
           ['VISIBILITY_DBNAME', TEMPORAL_DATABASES[1]],
@@ -380,7 +397,7 @@ export function buildInfra(answers: Answers): Infra {
           ['BIND_ON_IP', '0.0.0.0'],
           ['TEMPORAL_BROADCAST_ADDRESS', '127.0.0.1'],
         ],
-        secrets: ['postgres_password'],
+        secrets: [temporalSecret],
         mounts: [ENV_FROM_FILES],
         dependsOn: [...onPostgres, { name: TEMPORAL_JOBS.schema, condition: 'service_completed_successfully' }],
         readOnly: false,
