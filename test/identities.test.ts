@@ -206,3 +206,81 @@ describe('identities (issue 18): each secret is mounted only where it is used', 
     });
   }
 });
+
+describe('identities (issue 18): the generated pg_hba.conf and roles on a real PostgreSQL 15 with SCRAM', function () {
+  this.timeout(180_000);
+  let root = '';
+  let port = 0;
+  let dir = '';
+  let stopServer: () => Promise<unknown> = async () => undefined;
+  const SUPER_PASSWORD = 'super-secret-0123';
+  /** psql over TCP (loopback is inside `samenet`) as `role` with `password`. */
+  const connectAs = (role: string, password: string, db: string) =>
+    execa('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', role, '-d', db, '-X', '-A', '-t', '-c', 'SELECT current_user'], { env: { PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' }, reject: false, stdin: 'ignore' });
+  const secret = (name: string): string => readFileSync(join(dir, 'secrets', name), 'utf8');
+
+  before(async () => {
+    requireTool('psql');
+    const { POSTGRES_MAJOR } = await import('../generators/lib/versions.js');
+    const bin = `/usr/lib/postgresql/${POSTGRES_MAJOR}/bin`;
+    ({ dir } = await generate({ services: 'api,python-worker', temporal: true }));
+    const made = await execa('bash', [join(dir, 'scripts/generate-secrets.sh')], { reject: false });
+    assert.equal(made.exitCode, 0, made.stderr);
+    root = mkdtempSync(join(tmpdir(), 'gitmesh-identities-pg-'));
+    execFileSync('chmod', ['0755', root]);
+    const data = join(root, 'data');
+    const asRoot = process.getuid?.() === 0;
+    const run = (cmd: string, args: string[]) => (asRoot ? execa('runuser', ['-u', 'postgres', '--', cmd, ...args]) : execa(cmd, args));
+    execFileSync('mkdir', ['-m', '0700', data]);
+    writeFileSync(join(root, 'pw'), SUPER_PASSWORD);
+    // The generated pg_hba.conf as it is (the server reads it from its data directory here).
+    writeFileSync(join(root, 'pg_hba.conf'), readFileSync(join(dir, 'config/postgres/pg_hba.conf'), 'utf8'));
+    if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', root]);
+    port = await freePort();
+    await run(`${bin}/initdb`, ['-D', data, '-U', 'gitmesh', `--pwfile=${join(root, 'pw')}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync']);
+    await run(`${bin}/pg_ctl`, ['-D', data, '-w', '-l', join(root, 'server.log'), '-o', `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c password_encryption=scram-sha-256 -c hba_file=${join(root, 'pg_hba.conf')}`, 'start']);
+    stopServer = () => run(`${bin}/pg_ctl`, ['-D', data, '-m', 'immediate', 'stop']).catch(() => undefined);
+    // What the image's entrypoint does with POSTGRES_DB (over its local socket).
+    await execa('psql', ['-h', root, '-p', String(port), '-U', 'gitmesh', '-d', 'postgres', '-X', '-q', '-c', 'CREATE DATABASE "gitmesh-web"']);
+    // The postgres-roles job: over TCP, with the superuser's password from its file.
+    writeFileSync(join(root, 'superuser'), SUPER_PASSWORD);
+    const roles = await execa('sh', [join(dir, 'config/postgres/roles.sh'), 'roles'], { env: { PGHOST: '127.0.0.1', PGPORT: String(port), PGPASSWORD_FILE: join(root, 'superuser'), SECRETS_DIR: join(dir, 'secrets') }, reject: false });
+    assert.equal(roles.exitCode, 0, `${roles.stdout}\n${roles.stderr}`);
+  });
+
+  after(async () => {
+    await stopServer();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('each role logs in with its own password to its own database', async () => {
+    for (const [role, file, db] of [
+      ['gitmesh_app', PG_SECRETS.app, 'gitmesh-web'],
+      ['gitmesh_readonly', PG_SECRETS.readonly, 'gitmesh-web'],
+      ['gitmesh_owner', PG_SECRETS.owner, 'gitmesh-web'],
+      ['gitmesh_monitor', PG_SECRETS.monitor, 'gitmesh-web'],
+      ['gitmesh_temporal', PG_SECRETS.temporal, 'temporal'],
+      ['gitmesh_temporal', PG_SECRETS.temporal, 'temporal_visibility'],
+    ] as const) {
+      const r = await connectAs(role, secret(file), db);
+      assert.equal(`${String(r.stdout).trim()}`, role, `${role}@${db}: ${String(r.stderr)}`);
+    }
+  });
+
+  it("another role's password fails, and a role outside its databases is rejected by pg_hba.conf", async () => {
+    const wrong = await connectAs('gitmesh_app', secret(PG_SECRETS.owner), 'gitmesh-web');
+    assert.match(String(wrong.stderr), /password authentication failed for user "gitmesh_app"/);
+    const none = await connectAs('gitmesh_app', '', 'gitmesh-web');
+    assert.notEqual(none.exitCode, 0);
+    for (const [role, file, db] of [
+      ['gitmesh_app', PG_SECRETS.app, 'temporal'],
+      ['gitmesh_app', PG_SECRETS.app, 'postgres'],
+      ['gitmesh_temporal', PG_SECRETS.temporal, 'gitmesh-web'],
+      ['gitmesh_temporal', PG_SECRETS.temporal, 'postgres'],
+      ['gitmesh_readonly', PG_SECRETS.readonly, 'temporal'],
+    ] as const) {
+      const r = await connectAs(role, secret(file), db);
+      assert.match(String(r.stderr), /pg_hba\.conf rejects connection/, `${role}@${db}: ${String(r.stdout)} ${String(r.stderr)}`);
+    }
+  });
+});

@@ -59,7 +59,7 @@ export interface KubernetesView {
   readonly issuers: readonly string[];
   readonly volumes: readonly { readonly name: string; readonly size: string; readonly access: string; readonly owner: string }[];
   /** Workloads the deploy waits on (and rolls back), data tier first. */
-  readonly rollouts: { readonly data: readonly string[]; readonly apps: readonly string[] };
+  readonly rollouts: { readonly data: readonly string[]; readonly apps: readonly string[]; /** Data workloads that wait for a one-shot job (Temporal for its schema): checked after the jobs. */ readonly dataAfterJobs: readonly string[] };
   /** One-shot Jobs (migrations, Temporal schema and namespace) the deploy waits for before the application. */
   readonly migrationJobs: readonly string[];
 }
@@ -786,6 +786,8 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
     });
   }
 
+  const jobNames = new Set(workloads.filter((w) => w.kind === 'Job').map((w) => w.svc.name));
+  const waitsForJob = (w: { svc: ComposeService }): boolean => w.svc.dependsOn.some((d) => jobNames.has(d.name));
   return {
     files: [...base, ...overlays, ...generators],
     envFiles,
@@ -805,11 +807,27 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
     issuers,
     volumes,
     rollouts: {
-      data: workloads.filter((w) => w.kind === 'StatefulSet' || (w.kind === 'Deployment' && !w.app)).map((w) => `${w.kind === 'StatefulSet' ? 'statefulset' : 'deployment'}/${w.svc.name}`),
+      data: workloads.filter((w) => (w.kind === 'StatefulSet' || (w.kind === 'Deployment' && !w.app)) && !waitsForJob(w)).map((w) => `${w.kind === 'StatefulSet' ? 'statefulset' : 'deployment'}/${w.svc.name}`),
+      dataAfterJobs: workloads.filter((w) => (w.kind === 'StatefulSet' || (w.kind === 'Deployment' && !w.app)) && waitsForJob(w)).map((w) => `${w.kind === 'StatefulSet' ? 'statefulset' : 'deployment'}/${w.svc.name}`),
       apps: workloads.filter((w) => w.kind === 'Deployment' && w.app).map((w) => `deployment/${w.svc.name}`),
     },
-    migrationJobs: workloads.filter((w) => w.kind === 'Job').map((w) => w.svc.name),
+    // In dependency order (issue 18: postgres-roles, then migrate, then postgres-grants): the deploy runs them one by one.
+    migrationJobs: jobOrder(workloads.filter((w) => w.kind === 'Job').map((w) => w.svc)),
   };
+}
+
+/** One-shot jobs ordered so each comes after the jobs it waits for (compose `service_completed_successfully`). */
+function jobOrder(jobs: readonly ComposeService[]): string[] {
+  const names = new Set(jobs.map((j) => j.name));
+  const done: string[] = [];
+  const visit = (job: ComposeService, path: readonly string[]): void => {
+    if (done.includes(job.name)) return;
+    if (path.includes(job.name)) throw new Error(`one-shot jobs wait for each other in a cycle: ${[...path, job.name].join(' -> ')}`);
+    for (const dep of job.dependsOn) if (names.has(dep.name)) visit(jobs.find((j) => j.name === dep.name)!, [...path, job.name]);
+    done.push(job.name);
+  };
+  for (const job of jobs) visit(job, []);
+  return done;
 }
 
 function pdb(name: string, labels: Record<string, string>, matchLabels: Record<string, string>): K8sObject {
