@@ -281,7 +281,7 @@ describe('monitoring stack (issue #6)', function () {
         // The node-exporter textfile directory is the volume the backup job writes.
         const nodeMounts = services['node-exporter']!.volumes as Doc[];
         assert.ok(nodeMounts.some((m) => m.source === BACKUP_METRICS_VOLUME && m.read_only === true));
-        if (g().model.data.postgres) assert.equal(services['postgres-exporter']!.environment.DATA_SOURCE_PASS_FILE, '/run/secrets/postgres_password');
+        if (g().model.data.postgres) assert.equal(services['postgres-exporter']!.environment.DATA_SOURCE_PASS_FILE, '/run/secrets/postgres_monitor_password'); // issue 18: its own role
       });
 
       it('docker-compose accepts compose.yaml + compose.monitoring.yaml + compose.tracing.yaml together', async function () {

@@ -3,6 +3,7 @@
  * group-readable only, never overwritten; the entrypoint wrapper turns VAR_FILE into VAR.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -16,6 +17,8 @@ describe('foundation scripts', () => {
       const { dir } = await generate(raw);
       const scripts = ['scripts/generate-secrets.sh', 'config/env-from-files.sh'];
       if (raw.postgresReplica) scripts.push('config/postgres/initdb/10-replication.sh', 'config/postgres/replica-entrypoint.sh');
+      // Issue 18: the role setup script of a stack-managed PostgreSQL.
+      if (raw.postgres !== false) scripts.push('config/postgres/roles.sh');
       assert.deepEqual(await shellcheckErrors(scripts.map((s) => join(dir, s))), []);
       for (const s of scripts) assert.ok(((await stat(join(dir, s))).mode & 0o111) !== 0, `${s} is not executable`);
     }
@@ -35,7 +38,15 @@ describe('foundation scripts', () => {
       if (secret.source.kind === 'random') assert.match(value, new RegExp(`^[0-9a-f]{${secret.source.bytes * 2}}$`), secret.name);
       values.set(secret.name, value);
     }
-    assert.equal(values.get('redis_users_acl'), `user default on >${values.get('redis_password')} ~* &* +@all`);
+    // The ACL file holds SHA-256 hashes of the users' passwords (issue 18); the default user is off.
+    const acl = values.get('redis_users_acl')!.trim().split('\n');
+    assert.match(acl[0]!, /^user default off /);
+    const users = model.secrets.find((s) => s.name === "redis_users_acl")!.source as unknown as { users: { name: string; secret: string }[] };
+    for (const user of users.users) {
+      const hash = createHash('sha256').update(values.get(user.secret)!).digest('hex');
+      assert.ok(acl.some((line) => line.startsWith(`user ${user.name} on #${hash} `)), `${user.name}: ${acl.join(' | ')}`);
+    }
+    assert.ok(!values.get('redis_users_acl')!.includes(values.get('redis_password')!), 'no plaintext password in the ACL file');
     assert.equal(((await stat(join(dir, 'secrets'))).mode & 0o777), 0o750);
     // A second run keeps every value, including one the operator replaced.
     await writeFile(join(dir, 'secrets/api_jwt_secret'), 'operator-chosen');
@@ -43,6 +54,11 @@ describe('foundation scripts', () => {
     assert.doesNotMatch(second.stdout, /created/);
     assert.equal(await readFile(join(dir, 'secrets/api_jwt_secret'), 'utf8'), 'operator-chosen');
     for (const [name, value] of values) if (name !== 'api_jwt_secret') assert.equal(await readFile(join(dir, 'secrets', name), 'utf8'), value);
+    // A rotated Redis password reaches the derived ACL file on the next run.
+    await writeFile(join(dir, 'secrets/redis_password'), 'rotated');
+    const third = await execa('bash', [join(dir, 'scripts/generate-secrets.sh')]);
+    assert.match(third.stdout, /wrote secrets\/redis_users_acl/);
+    assert.match(await readFile(join(dir, 'secrets/redis_users_acl'), 'utf8'), new RegExp(`user gitmesh_app on #${createHash('sha256').update('rotated').digest('hex')} `));
     // Two repos never share a value.
     const other = await generate({ postgresReplica: true });
     await execa('bash', [join(other.dir, 'scripts/generate-secrets.sh')]);

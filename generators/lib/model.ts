@@ -112,7 +112,8 @@ export interface Secret {
   /** How `make secrets` creates it: random bytes, derived from another secret, or supplied by the operator. */
   readonly source:
     | { readonly kind: 'random'; readonly bytes: number }
-    | { readonly kind: 'redis-acl'; readonly from: string }
+    /** Derived on every `make secrets` from the users' password files (SHA-256 in the file): the Redis ACL file. */
+    | { readonly kind: 'redis-acl'; readonly users: readonly { readonly name: string; readonly secret: string; readonly rules: string }[] }
     /** Supplied by the operator. With a placeholder, `make secrets` writes it and warns instead of failing. */
     | { readonly kind: 'operator'; readonly placeholder?: string }
     /** An optional feature's credential: `make secrets` writes it empty (feature off) until the operator fills it. */

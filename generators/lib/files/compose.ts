@@ -11,7 +11,6 @@ export const composeFiles: Manifest = (model) => [
   // The monitoring stack lives in its own file so it can be run, or left out, as a unit.
   ...(runsMonitoringStack(model) ? [{ path: 'compose.monitoring.yaml', template: 'compose.yaml.ejs', locals: { yaml: composeYaml(composeView(model, 'monitoring')), title: 'Monitoring stack: docker compose -f compose.yaml -f compose.monitoring.yaml up -d' } }] : []),
   { path: 'config/env-from-files.sh', template: 'config/env-from-files.sh.ejs', executable: true },
-  ...(model.data.postgres ? [{ path: 'config/postgres/pg_hba.conf', template: 'config/postgres/pg_hba.conf.ejs' }] : []),
   ...(model.data.postgresReplica
     ? [
         { path: 'config/postgres/initdb/10-replication.sh', template: 'config/postgres/initdb/10-replication.sh.ejs', executable: true },

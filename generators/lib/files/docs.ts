@@ -1,6 +1,7 @@
 /** The generated repo's README and docs/. */
 import { FEATURE_GROUPS, FEATURE_IDS, featureSecretName } from '../feature-config.js';
 import type { DeploymentModel } from '../model.js';
+import { identitiesDoc } from '../prepare/identities.js';
 import { EDITION, NODE_ENV, secretEnvName } from '../prepare/wiring.js';
 import { traitsOf } from '../service-kinds.js';
 import { GENERATOR_RELEASE, PINS, type Pin } from '../versions.js';
@@ -64,6 +65,6 @@ export function supportTable(model: DeploymentModel): { image: string; line: str
 export const docsFiles: Manifest = (model) => [
   // The README mentions the Nginx edge only when the edge concern added it (the tier the diagram draws too).
   { path: 'README.md', template: 'README.md.ejs', locals: { support: supportTable(model), release: GENERATOR_RELEASE, edge: model.composeServices.some((svc) => svc.tier === 'edge') } },
-  { path: 'docs/architecture.md', template: 'docs/architecture.md.ejs', locals: { diagram: architectureDiagram(model) } },
+  { path: 'docs/architecture.md', template: 'docs/architecture.md.ejs', locals: { diagram: architectureDiagram(model), identities: identitiesDoc(model) } },
   { path: 'docs/services.md', template: 'docs/services.md.ejs', locals: { features: featureTable(model), nodeEnv: NODE_ENV, edition: EDITION } },
 ];

@@ -8,6 +8,7 @@ import { ciFiles } from './ci.js';
 import { composeFiles } from './compose.js';
 import { dockerFiles } from './docker.js';
 import { docsFiles } from './docs.js';
+import { identityFiles } from './identities.js';
 import { kubernetesFiles } from './kubernetes.js';
 import { monitoringFiles } from './monitoring.js';
 import { nginxFiles } from './nginx.js';
@@ -15,7 +16,7 @@ import { provisioningFiles } from './provisioning.js';
 import type { FileSpec, Manifest } from './types.js';
 
 /** One manifest per concern. A new concern (kubernetes, ...) registers here. */
-export const MANIFESTS: readonly Manifest[] = [baseFiles, dockerFiles, composeFiles, nginxFiles, ciFiles, backupFiles, monitoringFiles, kubernetesFiles, provisioningFiles, docsFiles];
+export const MANIFESTS: readonly Manifest[] = [baseFiles, dockerFiles, composeFiles, identityFiles, nginxFiles, ciFiles, backupFiles, monitoringFiles, kubernetesFiles, provisioningFiles, docsFiles];
 
 export function fileSpecs(model: DeploymentModel): FileSpec[] {
   const specs = MANIFESTS.flatMap((manifest) => manifest(model));

@@ -125,7 +125,7 @@ export function buildAppService(spec: Spec, facts: CoreFacts, selected: Readonly
           locations: edgeLocations(route, spec),
         }));
   const wiring: WiringSpec = spec;
-  const secrets = serviceSecrets(wiring);
+  const secrets = serviceSecrets(wiring, facts.data.postgres);
   const usesSecretFiles = secrets.length > 0 && traits.secretFiles;
   const networks = ['app', ...(routes.length ? ['edge'] : []), ...(spec.needs.length ? ['data'] : [])];
   const dependsOn = [...new Set(spec.needs.flatMap((need) => dataDeps.get(need) ?? []))].map((name) => ({

@@ -7,7 +7,10 @@ import { cronFields } from '../checks.js';
 import type { ComposeService, Contribution, DeploymentModel, MakeTarget, Mount, Secret } from '../model.js';
 import { resourcesFor } from '../sizing.js';
 import { APP_GID, APP_UID } from '../versions.js';
+import { REDIS_USERS } from './identities.js';
 import { DB_NAME, DB_USER } from './wiring.js';
+
+const REDIS_BACKUP = REDIS_USERS.find((user) => user.name === 'backup')!;
 
 /** Named volume holding the node-exporter textfile-collector files the backup scripts write. */
 export const BACKUP_METRICS_VOLUME = 'backup-metrics';
@@ -155,7 +158,7 @@ export function backupView(model: DeploymentModel): BackupView {
     pgJobs: answers.sizeProfile === 'large' ? 4 : 2,
     redisHost: 'redis',
     redisPort: 6379,
-    redisPasswordFile: '/run/secrets/redis_password',
+    redisPasswordFile: `/run/secrets/${REDIS_BACKUP.secret}`,
     redisRestoreDir: '/restore/redis-data',
     opensearchUrl: model.data.opensearch === 'none' ? '' : `http://${opensearchHost}:9200`,
     opensearchRepo: 'gitmesh-backups',
@@ -203,11 +206,13 @@ export function backupContribution(model: DeploymentModel): Contribution {
       ['BACKUP_COMPONENTS', view.components.join(' ')],
       ['PG_HOST', model.data.postgres ? 'postgres' : '${DB_WRITE_HOST:?set DB_WRITE_HOST for the external database}'],
       ['REDIS_DATA_DIR', view.redisRestoreDir],
+      // Issue 18: the Redis ACL user that may run INFO and the RDB transfer only (the default user is off).
+      ...(model.data.redis ? ([['REDIS_USER', REDIS_BACKUP.name]] as [string, string][]) : []),
       env('BACKUP_AGE_RECIPIENTS'),
       env('BACKUP_ALERT_WEBHOOK_URL'),
       ...(view.offsite ? [env('BACKUP_OFFSITE_BUCKET'), env('BACKUP_OFFSITE_ENDPOINT'), env('BACKUP_OFFSITE_PROVIDER'), env('BACKUP_OFFSITE_REGION')] : []),
     ],
-    secrets: ['postgres_password', ...(model.data.redis ? ['redis_password'] : []), ...secrets.map((s) => s.name)],
+    secrets: ['postgres_password', ...(model.data.redis ? [REDIS_BACKUP.secret] : []), ...secrets.map((s) => s.name)],
     // `data` reaches the stores; `app` gives egress for the alert webhook and the offsite copy (`data` is internal).
     networks: ['data', 'app'],
     mounts: [

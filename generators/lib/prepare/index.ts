@@ -90,7 +90,9 @@ function prepareCore(answers: Answers): DeploymentModel {
     // A third party issues these (an API key): random bytes would look valid and fail at the provider.
     ...(svc.externalSecrets ?? []).map((name): Secret => ({ name, description: `Issued by a third party for the onboarded service ${svc.name}`, source: { kind: 'operator', placeholder: `REPLACE-ME-${name}` } })),
   ]);
-  const secrets = dedupe([...infra.secrets, ...catalogSecrets, ...customSecrets].filter((secret) => isUsed(secret, appSecrets, infra.services)), (s) => s.name);
+  // A derived file (the Redis ACL) needs the secrets it is derived from, whoever else mounts them.
+  const derivedFrom = new Set(infra.secrets.flatMap((s) => (s.source.kind === 'redis-acl' ? s.source.users.map((u) => u.secret) : [])));
+  const secrets = dedupe([...infra.secrets, ...catalogSecrets, ...customSecrets].filter((secret) => derivedFrom.has(secret.name) || isUsed(secret, appSecrets, infra.services)), (s) => s.name);
   const routes: Route[] = services.flatMap((svc) => svc.routes).sort((a, b) => b.path.length - a.path.length || a.path.localeCompare(b.path));
   const composeServices: ComposeService[] = [...infra.services, ...services.map((svc) => svc.compose)];
   const usedNetworks = new Set(composeServices.flatMap((svc) => svc.networks));

@@ -9,6 +9,7 @@ import { APP_GID, IMAGES } from '../versions.js';
 import { ENV_FROM_FILES } from './app-services.js';
 import { TEMPORAL_DATABASES } from './backup.js';
 import { infraCheck } from './health.js';
+import { PG_ROLES, PG_SECRETS, PG_SETUP_JOBS, postgresRoleSecrets, postgresSetupJobs, REDIS_ACL_SECRET, REDIS_USERS } from './identities.js';
 import { DB_NAME, DB_USER, QUEUES, TEMPORAL_NAMESPACE } from './wiring.js';
 
 export interface Infra {
@@ -27,16 +28,17 @@ const config = (source: string, target: string): Mount => ({ type: 'bind', sourc
 export const TEMPORAL_JOBS = { schema: 'temporal-schema', namespace: 'temporal-namespace' } as const;
 
 /** Services that run once and exit 0: dependants wait for `service_completed_successfully`. */
-export const ONE_SHOT_JOBS: ReadonlySet<string> = new Set(['migrate', TEMPORAL_JOBS.schema, TEMPORAL_JOBS.namespace]);
+export const ONE_SHOT_JOBS: ReadonlySet<string> = new Set(['migrate', TEMPORAL_JOBS.schema, TEMPORAL_JOBS.namespace, PG_SETUP_JOBS.roles, PG_SETUP_JOBS.grants]);
 
 /**
  * The schema job's script (`$$` is a literal `$` in a compose file). The versioned migrations ship in the
  * admin-tools image (docker/targets/admin-tools.Dockerfile: /etc/temporal/schema); SQL_* set the connection.
  */
-function temporalSchemaScript(): string {
+function temporalSchemaScript(createDatabases: boolean): string {
   const steps = TEMPORAL_DATABASES.map((db, i) => {
     const dir = `/etc/temporal/schema/postgresql/v12/${i === 0 ? 'temporal' : 'visibility'}/versioned`;
-    return `temporal-sql-tool --db ${db} create && temporal-sql-tool --db ${db} setup-schema -v 0.0 && temporal-sql-tool --db ${db} update-schema -d ${dir}`;
+    // A stack-managed PostgreSQL: the postgres-roles job creates the databases, owned by Temporal's role (no CREATEDB).
+    return `${createDatabases ? `temporal-sql-tool --db ${db} create && ` : ''}temporal-sql-tool --db ${db} setup-schema -v 0.0 && temporal-sql-tool --db ${db} update-schema -d ${dir}`;
   });
   return `set -eu; ${steps.join(' && ')}`;
 }
@@ -86,8 +88,10 @@ export function buildInfra(facts: CoreFacts): Infra {
   const queues: { name: string; fifo: boolean }[] = [];
   const secretsGroup = String(APP_GID);
 
-  secrets.push({ name: 'postgres_password', description: data.postgres ? 'PostgreSQL password of the gitmesh role' : 'Password of the external PostgreSQL role (paste it)', source: data.postgres ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
+  secrets.push({ name: 'postgres_password', description: data.postgres ? `PostgreSQL password of the bootstrap superuser ${PG_ROLES.superuser} (the server and the role setup jobs only)` : 'Password of the external PostgreSQL role (paste it)', source: data.postgres ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
   if (data.postgres) {
+    // One identity per role (issue 18): identities.ts.
+    secrets.push(...postgresRoleSecrets(data.temporal));
     const pg = resourcesFor(profile, 'data');
     const sharedBuffers = Math.floor(pg.memoryMiB / 4);
     volumes.push({ name: 'postgres-data', description: 'PostgreSQL primary data directory' });
@@ -136,7 +140,12 @@ export function buildInfra(facts: CoreFacts): Infra {
         groupAdd: [secretsGroup],
       }),
     );
-    dependencies.set('postgres', ['postgres', 'migrate']);
+    const jobs = postgresSetupJobs({ image: IMAGES.postgres, group: secretsGroup, temporal: data.temporal });
+    services.push(
+      dataService(profile, 'tiny', { ...jobs.roles, dependsOn: [{ name: 'postgres', condition: 'service_healthy' }], healthcheck: infraCheck(['CMD', 'psql', '--version'], 'psql runs (the job exits when the roles are set)', '10s') }),
+      dataService(profile, 'tiny', { ...jobs.grants, dependsOn: [{ name: 'migrate', condition: 'service_completed_successfully' }], healthcheck: infraCheck(['CMD', 'psql', '--version'], 'psql runs (the job exits when the grants are set)', '10s') }),
+    );
+    dependencies.set('postgres', ['postgres', 'migrate', PG_SETUP_JOBS.grants]);
     if (data.postgresReplica) {
       secrets.push({ name: 'postgres_replication_password', description: 'Password of the replicator role used for streaming replication', source: { kind: 'random', bytes: 32 } });
       volumes.push({ name: 'postgres-replica-data', description: 'PostgreSQL hot-standby data directory' });
@@ -168,10 +177,11 @@ export function buildInfra(facts: CoreFacts): Infra {
           groupAdd: [secretsGroup],
         }),
       );
-      dependencies.set('postgres', ['postgres', 'postgres-replica', 'migrate']);
+      dependencies.set('postgres', ['postgres', 'postgres-replica', 'migrate', PG_SETUP_JOBS.grants]);
     }
   }
-  // Flyway runs upstream's SQL migrations once per deploy, before any app service starts.
+  // Flyway runs upstream's SQL migrations once per deploy, before any app service starts, as the schema owner.
+  const migrateSecret = data.postgres ? PG_SECRETS.owner : 'postgres_password';
   services.push(
     dataService(profile, 'tiny', {
       name: 'migrate',
@@ -185,7 +195,7 @@ export function buildInfra(facts: CoreFacts): Infra {
       command: [
         'flyway',
         `-url=jdbc:postgresql://${data.postgres ? 'postgres' : '${DB_WRITE_HOST}'}:5432/${DB_NAME}`,
-        `-user=${DB_USER}`,
+        `-user=${data.postgres ? PG_ROLES.owner : DB_USER}`,
         '-locations=filesystem:/flyway/sql',
         '-connectRetries=60',
         '-outOfOrder=true',
@@ -200,10 +210,10 @@ export function buildInfra(facts: CoreFacts): Infra {
         'migrate',
       ],
       user: `10001:${secretsGroup}`,
-      environment: [['FLYWAY_PASSWORD_FILE', '/run/secrets/postgres_password']],
-      secrets: ['postgres_password'],
+      environment: [['FLYWAY_PASSWORD_FILE', `/run/secrets/${migrateSecret}`]],
+      secrets: [migrateSecret],
       mounts: [ENV_FROM_FILES],
-      dependsOn: data.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [],
+      dependsOn: data.postgres ? [{ name: PG_SETUP_JOBS.roles, condition: 'service_completed_successfully' }] : [],
       healthcheck: infraCheck(['CMD', 'flyway', '-v'], 'the Flyway binary runs (the job exits when migrations are applied)', '10s'),
       restart: 'no',
       readOnly: false,
@@ -211,9 +221,12 @@ export function buildInfra(facts: CoreFacts): Infra {
   );
   if (!data.postgres) dependencies.set('postgres', ['migrate']);
 
-  secrets.push({ name: 'redis_password', description: data.redis ? 'Password of the Redis default user' : 'Password of the external Redis (paste it)', source: data.redis ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
+  secrets.push({ name: 'redis_password', description: data.redis ? `Password of the Redis user ${REDIS_USERS[0].name} (API, workers)` : 'Password of the external Redis (paste it)', source: data.redis ? { kind: 'random', bytes: 32 } : { kind: 'operator' } });
   if (data.redis) {
-    secrets.push({ name: 'redis_users_acl', description: 'Redis ACL file derived from redis_password', source: { kind: 'redis-acl', from: 'redis_password' } });
+    // One ACL user per client class (issue 18, identities.ts); the default user is off. The ACL file holds
+    // SHA-256 hashes only, so the server mounts no password.
+    for (const user of REDIS_USERS.slice(1)) secrets.push({ name: user.secret, description: `Password of the Redis user ${user.name} (${user.why})`, source: { kind: 'random', bytes: 32 } });
+    secrets.push({ name: REDIS_ACL_SECRET, description: 'Redis ACL file (users and SHA-256 password hashes), rewritten from the users\' password files by every make secrets', source: { kind: 'redis-acl', users: REDIS_USERS.map(({ name, secret, rules }) => ({ name, secret, rules })) } });
     volumes.push({ name: 'redis-data', description: 'Redis AOF and RDB files' });
     services.push(
       dataService(profile, 'standard', {
@@ -225,10 +238,11 @@ export function buildInfra(facts: CoreFacts): Infra {
         user: '999:1000',
         command: ['redis-server', '/usr/local/etc/redis/redis.conf', '--maxmemory', `${Math.floor(resourcesFor(profile, 'standard').memoryMiB * 0.75)}mb`],
         environment: [],
-        secrets: ['redis_password', 'redis_users_acl'],
+        secrets: [REDIS_ACL_SECRET],
         mounts: [volume('redis-data', '/data'), config('./config/redis/redis.conf', '/usr/local/etc/redis/redis.conf')],
         devPorts: ['127.0.0.1:6379:6379'],
-        healthcheck: infraCheck(['CMD-SHELL', 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli -h 127.0.0.1 ping | grep -q PONG'], 'Redis answers PING with the configured password'),
+        // The server holds no password: a NOAUTH answer to an anonymous PING proves it serves (and that the default user is off).
+        healthcheck: infraCheck(['CMD-SHELL', 'redis-cli -h 127.0.0.1 ping 2>&1 | grep -q NOAUTH'], 'Redis answers PING with NOAUTH (serving, default user off)'),
         groupAdd: [secretsGroup],
       }),
     );
@@ -351,7 +365,10 @@ export function buildInfra(facts: CoreFacts): Infra {
     // (backend/.env.dist.local:295): 32 base64 characters are 32 key bytes, AES-256, with 192 random bits.
     secrets.push({ name: 'temporal_encryption_key', description: 'Payload encryption key for Temporal workflows (TEMPORAL_ENCRYPTION_KEY: 32 characters, used as a 256-bit AES-GCM key)', source: { kind: 'random-base64', length: 32 } });
     const dbHost = data.postgres ? 'postgres' : '${DB_WRITE_HOST}';
-    const onPostgres: ComposeService['dependsOn'] = data.postgres ? [{ name: 'postgres', condition: 'service_healthy' }] : [];
+    const onPostgres: ComposeService['dependsOn'] = data.postgres ? [{ name: 'postgres', condition: 'service_healthy' }, { name: PG_SETUP_JOBS.roles, condition: 'service_completed_successfully' }] : [];
+    // Temporal's own role, limited to its two databases (pg_hba.conf and CONNECT), on a stack-managed PostgreSQL.
+    const temporalUser = data.postgres ? PG_ROLES.temporal : DB_USER;
+    const temporalSecret = data.postgres ? PG_SECRETS.temporal : 'postgres_password';
     // temporalio/auto-setup is deprecated and no longer built: the plain server starts on a schema that this
     // one-shot job creates (fresh database) or upgrades (a newer server), with temporal-sql-tool from the
     // admin-tools image of the same version. Every step is idempotent: `create` ignores an existing database
@@ -367,15 +384,15 @@ export function buildInfra(facts: CoreFacts): Infra {
         // The temporal user of temporalio/admin-tools.
         imageUser: { uid: 1000, gid: 1000 },
         entrypoint: ['/usr/local/bin/env-from-files'],
-        command: ['/bin/sh', '-c', temporalSchemaScript()],
+        command: ['/bin/sh', '-c', temporalSchemaScript(!data.postgres)],
         environment: [
           ['SQL_PLUGIN', 'postgres12'],
           ['SQL_HOST', dbHost],
           ['SQL_PORT', '5432'],
-          ['SQL_USER', DB_USER],
-          ['SQL_PASSWORD_FILE', '/run/secrets/postgres_password'],
+          ['SQL_USER', temporalUser],
+          ['SQL_PASSWORD_FILE', `/run/secrets/${temporalSecret}`],
         ],
-        secrets: ['postgres_password'],
+        secrets: [temporalSecret],
         mounts: [ENV_FROM_FILES],
         dependsOn: onPostgres,
         healthcheck: infraCheck(['CMD', 'temporal-sql-tool', '--version'], 'the schema tool runs (the job exits when both schemas are current)', '10s'),
@@ -398,8 +415,8 @@ export function buildInfra(facts: CoreFacts): Infra {
           ['DB', 'postgres12'],
           ['DB_PORT', '5432'],
           ['POSTGRES_SEEDS', dbHost],
-          ['POSTGRES_USER', DB_USER],
-          ['POSTGRES_PWD_FILE', '/run/secrets/postgres_password'],
+          ['POSTGRES_USER', temporalUser],
+          ['POSTGRES_PWD_FILE', `/run/secrets/${temporalSecret}`],
           // Named explicitly: the backup set dumps exactly these databases.
           ['DBNAME', TEMPORAL_DATABASES[0]],
           ['VISIBILITY_DBNAME', TEMPORAL_DATABASES[1]],
@@ -408,7 +425,7 @@ export function buildInfra(facts: CoreFacts): Infra {
           ['BIND_ON_IP', '0.0.0.0'],
           ['TEMPORAL_BROADCAST_ADDRESS', '127.0.0.1'],
         ],
-        secrets: ['postgres_password'],
+        secrets: [temporalSecret],
         mounts: [ENV_FROM_FILES],
         dependsOn: [...onPostgres, { name: TEMPORAL_JOBS.schema, condition: 'service_completed_successfully' }],
         readOnly: false,

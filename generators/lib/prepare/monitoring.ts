@@ -16,7 +16,11 @@ import { APP_GID, IMAGES } from '../versions.js';
 import { infraCheck } from './health.js';
 import { BACKUP_METRICS, BACKUP_METRICS_VOLUME } from './backup.js';
 import { EDGE_ACCESS_LOG_FIELDS, EDGE_STUB_STATUS } from './edge/index.js';
+import { PG_ROLES, PG_SECRETS, REDIS_USERS } from './identities.js';
 import { DB_NAME, DB_USER } from './wiring.js';
+
+/** The exporter's Redis user (issue 18). */
+const redisMonitor = REDIS_USERS.find((user) => user.name === 'monitor')!;
 
 // --------------------------------------------------------------------------------------------- contracts
 //
@@ -380,14 +384,14 @@ export function monitoringServices(model: DeploymentModel, view: MonitoringView)
     const pg = (name: string, host: string): ComposeService =>
       service(a, 'tiny', {
         name,
-        description: `postgres_exporter for ${host} (password from secrets/postgres_password)`,
+        description: `postgres_exporter for ${host} (role ${PG_ROLES.monitor}: pg_monitor only; password from secrets/${PG_SECRETS.monitor})`,
         image: IMAGES.postgresExporter,
         environment: [
           ['DATA_SOURCE_URI', `${host}:5432/${DB_NAME}?sslmode=disable`],
-          ['DATA_SOURCE_USER', DB_USER],
-          ['DATA_SOURCE_PASS_FILE', '/run/secrets/postgres_password'],
+          ['DATA_SOURCE_USER', PG_ROLES.monitor],
+          ['DATA_SOURCE_PASS_FILE', `/run/secrets/${PG_SECRETS.monitor}`],
         ],
-        secrets: ['postgres_password'],
+        secrets: [PG_SECRETS.monitor],
         groupAdd: [secretsGroup],
         networks: ['data', 'monitoring'],
         dependsOn: [{ name: host, condition: 'service_healthy' }],
@@ -400,11 +404,12 @@ export function monitoringServices(model: DeploymentModel, view: MonitoringView)
     services.push(
       service(a, 'tiny', {
         name: 'redis-exporter',
-        description: 'redis_exporter (password read from secrets/redis_password at start)',
+        description: `redis_exporter (ACL user ${redisMonitor.name}: INFO and its probes; password read from secrets/${redisMonitor.secret} at start)`,
         image: IMAGES.redisExporter,
-        entrypoint: ['/bin/sh', '-c', 'REDIS_PASSWORD="$$(cat /run/secrets/redis_password)" && export REDIS_PASSWORD && exec /redis_exporter'],
-        environment: [['REDIS_ADDR', 'redis://redis:6379']],
-        secrets: ['redis_password'],
+        entrypoint: ['/bin/sh', '-c', `REDIS_PASSWORD="$$(cat /run/secrets/${redisMonitor.secret})" && export REDIS_PASSWORD && exec /redis_exporter`],
+        // CONFIG is not granted to the monitor user: the exporter skips CONFIG GET (README.md:245 at v1.88.0).
+        environment: [['REDIS_ADDR', 'redis://redis:6379'], ['REDIS_USER', redisMonitor.name], ['REDIS_EXPORTER_CONFIG_COMMAND', '-']],
+        secrets: [redisMonitor.secret],
         groupAdd: [secretsGroup],
         networks: ['data', 'monitoring'],
         dependsOn: [{ name: 'redis', condition: 'service_healthy' }],

@@ -6,6 +6,7 @@
 import type { DataNeed, Link, Workspace } from '../catalog.js';
 import { featureSecretName, featureVariables, type FeatureUse } from '../feature-config.js';
 import type { CoreFacts } from '../model.js';
+import { appPostgresIdentity, appRedisUser } from './identities.js';
 
 /** The Temporal namespace the services use; the stack's temporal-namespace job registers it (auto-setup used to). */
 export const TEMPORAL_NAMESPACE = 'default';
@@ -57,9 +58,9 @@ export interface WiringSpec {
 }
 
 /** Secrets an app service reads, in a stable order. */
-export function serviceSecrets(spec: WiringSpec): string[] {
+export function serviceSecrets(spec: WiringSpec, managedPostgres: boolean): string[] {
   const secrets: string[] = [];
-  if (spec.needs.includes('postgres')) secrets.push('postgres_password');
+  if (spec.needs.includes('postgres')) secrets.push(appPostgresIdentity(spec.workspace, managedPostgres, DB_USER).secret);
   if (spec.needs.includes('redis')) secrets.push('redis_password');
   if (spec.needs.includes('temporal')) secrets.push('temporal_encryption_key');
   if (spec.name === 'api') secrets.push('api_jwt_secret');
@@ -72,6 +73,8 @@ export function serviceSecrets(spec: WiringSpec): string[] {
 
 const SECRET_ENV: Readonly<Record<string, string>> = {
   postgres_password: 'DB_PASSWORD',
+  postgres_app_password: 'DB_PASSWORD',
+  postgres_readonly_password: 'DB_PASSWORD',
   redis_password: 'REDIS_PASSWORD',
   temporal_encryption_key: 'TEMPORAL_ENCRYPTION_KEY',
   api_jwt_secret: 'API_JWT_SECRET',
@@ -116,10 +119,10 @@ export function serviceEnvironment(spec: WiringSpec, facts: CoreFacts, selected:
     const read = data.postgresReplica ? 'postgres-replica' : data.postgres ? 'postgres' : '${DB_READ_HOST:-${DB_WRITE_HOST}}';
     // The Python worker reads from DB_READ_HOST only (infrastructure/config.py:45).
     if (!python) env.push(['DB_WRITE_HOST', write]);
-    env.push(['DB_READ_HOST', read], ['DB_PORT', '5432'], ['DB_USERNAME', DB_USER], ['DB_DATABASE', DB_NAME]);
+    env.push(['DB_READ_HOST', read], ['DB_PORT', '5432'], ['DB_USERNAME', appPostgresIdentity(workspace, data.postgres, DB_USER).user], ['DB_DATABASE', DB_NAME]);
   }
   if (needs.includes('redis')) {
-    env.push(['REDIS_HOST', data.redis ? 'redis' : '${REDIS_HOST:?set REDIS_HOST for the external Redis}'], ['REDIS_PORT', '6379'], ['REDIS_USERNAME', 'default']);
+    env.push(['REDIS_HOST', data.redis ? 'redis' : '${REDIS_HOST:?set REDIS_HOST for the external Redis}'], ['REDIS_PORT', '6379'], ['REDIS_USERNAME', appRedisUser(data.redis)]);
   }
   if (needs.includes('opensearch')) {
     const entry = data.opensearch === 'single' ? 'http://opensearch:9200' : data.opensearch === 'cluster' ? 'http://opensearch-1:9200' : '${OPENSEARCH_NODE:?set OPENSEARCH_NODE for the external OpenSearch}';

@@ -18,6 +18,8 @@ export interface ThrowawayPostgres {
   readonly user: string;
   /** psql against `db` with ON_ERROR_STOP; rejects on failure. */
   readonly psql: (db: string, args: readonly string[], options?: Options) => Promise<string>;
+  /** psql as another role (trust auth): what that role may do. */
+  readonly psqlAs: (role: string, db: string, args: readonly string[], options?: Options) => Promise<string>;
   readonly stop: () => Promise<void>;
 }
 
@@ -51,13 +53,14 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   const user = 'gitmesh';
   await asPg(`${PG_BIN}/initdb`, ['-D', data, '-U', user, '--auth=trust', '--no-sync']);
   await asPg(`${PG_BIN}/pg_ctl`, ['-D', data, '-w', '-l', join(data, 'server.log'), '-o', `-p ${port} -k ${data} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`, 'start']);
-  const psql = async (db: string, args: readonly string[], options: Options = {}): Promise<string> => {
-    const r = await execa('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', db, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...args], { stdin: 'ignore', ...options });
+  const psqlAs = async (role: string, db: string, args: readonly string[], options: Options = {}): Promise<string> => {
+    const r = await execa('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', role, '-d', db, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...args], { stdin: 'ignore', ...options });
     return String(r.stdout);
   };
+  const psql = (db: string, args: readonly string[], options: Options = {}): Promise<string> => psqlAs(user, db, args, options);
   const stop = async (): Promise<void> => {
     await asPg(`${PG_BIN}/pg_ctl`, ['-D', data, '-m', 'immediate', 'stop']).catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
   };
-  return { port, user, psql, stop };
+  return { port, user, psql, psqlAs, stop };
 }

@@ -18,7 +18,7 @@
  *                        Secret; `${VAR...}` → `$(VAR)` from the per-environment settings ConfigMap
  *   convert.ts           compose notation → Kubernetes notation
  */
-import type { DeploymentModel, Settings } from '../../model.js';
+import type { ComposeService, DeploymentModel, Settings } from '../../model.js';
 import { classify, planVolumes, type VolumeInfo } from './classify.js';
 import { hostsOf, INGRESS_NAMESPACE, K8S_DIR, labels, namesOf, type Environment, type K8sFile } from './common.js';
 import type { Interpolation } from './convert.js';
@@ -57,7 +57,12 @@ export interface KubernetesView {
   readonly issuers: readonly string[];
   readonly volumes: readonly VolumeInfo[];
   /** Workloads the deploy waits on (and rolls back), data tier first. */
-  readonly rollouts: { readonly data: readonly string[]; readonly apps: readonly string[] };
+  readonly rollouts: {
+    readonly data: readonly string[];
+    readonly apps: readonly string[];
+    /** Data workloads that wait for a one-shot job (Temporal for its schema): checked after the jobs. */
+    readonly dataAfterJobs: readonly string[];
+  };
   /** One-shot Jobs (migrations, Temporal schema and namespace) the deploy waits for before the application. */
   readonly migrationJobs: readonly string[];
 }
@@ -103,6 +108,10 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
   const overlays = overlayFiles({ model, names, workloads, hpa, replicas, ingressPlans: plans, hosts, namespaces, builtImages, initialTag });
   const skippedCounterparts: Counterpart[] = skipped.map(({ svc, note }) => ({ service: svc.name, kind: svc.tier === 'edge' ? 'Ingress' : 'none', names: [], note }));
 
+  const jobNames = new Set(workloads.filter((w) => w.kind === 'Job').map((w) => w.svc.name));
+  const waitsForJob = (w: { readonly svc: ComposeService }): boolean => w.svc.dependsOn.some((d) => jobNames.has(d.name));
+  const dataWorkloads = workloads.filter((w) => w.kind === 'StatefulSet' || (w.kind === 'Deployment' && !w.app));
+  const rolloutName = (w: { readonly kind: string; readonly svc: ComposeService }): string => `${w.kind === 'StatefulSet' ? 'statefulset' : 'deployment'}/${w.svc.name}`;
   return {
     files: [
       baseKustomization(generators.dirs, base.map((b) => `${b.dir}${b.file.path}`)),
@@ -129,10 +138,26 @@ export function kubernetesView(model: DeploymentModel): KubernetesView {
     issuers: tls.issuers,
     volumes: volumes.volumes,
     rollouts: {
-      data: workloads.filter((w) => w.kind === 'StatefulSet' || (w.kind === 'Deployment' && !w.app)).map((w) => `${w.kind === 'StatefulSet' ? 'statefulset' : 'deployment'}/${w.svc.name}`),
+      data: dataWorkloads.filter((w) => !waitsForJob(w)).map(rolloutName),
+      dataAfterJobs: dataWorkloads.filter(waitsForJob).map(rolloutName),
       apps: workloads.filter((w) => w.kind === 'Deployment' && w.app).map((w) => `deployment/${w.svc.name}`),
     },
-    migrationJobs: workloads.filter((w) => w.kind === 'Job').map((w) => w.svc.name),
+    // In dependency order (issue 18: postgres-roles, then migrate, then postgres-grants): the deploy runs them one by one.
+    migrationJobs: jobOrder(workloads.filter((w) => w.kind === 'Job').map((w) => w.svc)),
   };
+}
+
+/** One-shot jobs ordered so each comes after the jobs it waits for (compose `service_completed_successfully`). */
+function jobOrder(jobs: readonly ComposeService[]): string[] {
+  const names = new Set(jobs.map((j) => j.name));
+  const done: string[] = [];
+  const visit = (job: ComposeService, path: readonly string[]): void => {
+    if (done.includes(job.name)) return;
+    if (path.includes(job.name)) throw new Error(`one-shot jobs wait for each other in a cycle: ${[...path, job.name].join(' -> ')}`);
+    for (const dep of job.dependsOn) if (names.has(dep.name)) visit(jobs.find((j) => j.name === dep.name)!, [...path, job.name]);
+    done.push(job.name);
+  };
+  for (const job of jobs) visit(job, []);
+  return done;
 }
 
