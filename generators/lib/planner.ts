@@ -4,7 +4,9 @@
  * identical, merge (three-way, clean), conflict (diff3 markers), unresolved (markers still in the
  * file), keep (user's edit), skip, force, delete, deleted-by-user or kept-removed. Each decision
  * carries a typed `reason` (and its facts: hunk counts, backup path) that the report turns into
- * text; nothing downstream parses a sentence. It does no I/O itself: it sees the disk only as
+ * text; nothing downstream parses a sentence. A stored merge base is used only when its hash is the one
+ * the manifest recorded (a mismatch or a missing base is a conflict, never a silent merge), and whether a
+ * file is unedited is decided on the manifest's hash alone. It does no I/O itself: it sees the disk only as
  * `DiskFile` values that repo-io.ts reads (never through a symlink, never decoding bytes lossily), and
  * repo-io.ts carries out its decisions as one journalled transaction.
  */
@@ -39,42 +41,37 @@ export interface DesiredFile {
   readonly policy?: FilePolicy;
 }
 
-export type Action =
-  | 'create'
-  | 'update'
-  | 'identical'
-  | 'merge'
-  | 'conflict'
-  | 'unresolved'
-  | 'blocked'
-  | 'keep'
-  | 'skip'
-  | 'force'
-  | 'delete'
-  | 'deleted-by-user'
-  | 'kept-removed';
+/** Every action the planner takes (listed at run time so the table test can check it covers each one). */
+export const ACTIONS = ['create', 'update', 'identical', 'merge', 'conflict', 'unresolved', 'blocked', 'keep', 'skip', 'force', 'delete', 'deleted-by-user', 'kept-removed'] as const;
+export type Action = (typeof ACTIONS)[number];
 
 /** Why the planner chose the action: one code per rule below, so reports and later runs never parse text. */
-export type Reason =
-  | 'new-file'
-  | 'restored'
-  | 'user-deleted'
-  | 'yo-resolve-skip'
-  | 'up-to-date'
-  | 'created-once'
-  | 'not-edited'
-  | 'user-edit-kept'
-  | 'merged'
-  | 'conflicting-hunks'
-  | 'markers-present'
-  | 'forced'
-  | 'yo-resolve-force'
-  | 'no-longer-generated'
-  | 'no-longer-generated-edited'
-  | 'stored-answers'
-  | 'symlink'
-  | 'not-text'
-  | 'not-a-file';
+export const REASONS = [
+  'new-file',
+  'restored',
+  'user-deleted',
+  'yo-resolve-skip',
+  'up-to-date',
+  'created-once',
+  'not-edited',
+  'user-edit-kept',
+  'merged',
+  'conflicting-hunks',
+  /** The stored merge base is not what the manifest says was generated (edited or damaged): never merged against. */
+  'base-mismatch',
+  /** The manifest records the file but its merge base is gone: nothing to merge against. */
+  'base-missing',
+  'markers-present',
+  'forced',
+  'yo-resolve-force',
+  'no-longer-generated',
+  'no-longer-generated-edited',
+  'stored-answers',
+  'symlink',
+  'not-text',
+  'not-a-file',
+] as const;
+export type Reason = (typeof REASONS)[number];
 
 export interface PlanEntry {
   readonly path: string;
@@ -153,8 +150,8 @@ export function plan(input: PlanInput): PlanEntry[] {
       continue;
     }
     const disk = normalizeEol(found.text);
-    const base = input.readBase(path);
-    const unchanged = base !== undefined ? disk === base : sha256(disk) === input.previous!.files[path]!.template;
+    // Decided on the manifest's hash alone: a stored base edited to match the user's file must not get it deleted.
+    const unchanged = sha256(disk) === input.previous!.files[path]!.template;
     const markers = markerLines(disk);
     entries.push(
       markers
@@ -194,9 +191,8 @@ function planFile(file: DesiredFile, input: PlanInput): PlanEntry {
   if (disk === content) return { ...common, action: 'identical', before: raw, reason: 'up-to-date' };
   if (file.policy === 'state') return { ...common, action: 'update', write: styled(content), before: raw, reason: 'stored-answers' };
   if (file.policy === 'create-once') return { ...common, action: 'keep', before: raw, reason: 'created-once' };
-  const base = previous ? input.readBase(path) : undefined;
-  // Unedited means: the file is still exactly what the templates produced last time.
-  const pristine = base !== undefined ? disk === base : previous !== undefined && sha256(disk) === previous.template;
+  // Unedited means: the file is still exactly what the templates produced last time (the manifest's hash says so).
+  const pristine = previous !== undefined && sha256(disk) === previous.template;
   if (pristine) return { ...common, action: 'update', write: styled(content), before: raw, reason: 'not-edited' };
   // Only an edited file is forced (and backed up): an unedited one is a plain update above.
   if (input.force || resolution === 'force') {
@@ -205,12 +201,27 @@ function planFile(file: DesiredFile, input: PlanInput): PlanEntry {
   // Markers from an earlier conflict are never "your edit": the file stays as it is until resolved.
   const markers = markerLines(disk);
   if (markers) return { ...common, action: 'unresolved', before: raw, reason: 'markers-present', conflicts: markers };
-  if (base !== undefined && base === content) return { ...common, action: 'keep', before: raw, reason: 'user-edit-kept' };
-  // No base: a file we never generated is in the way, so everything differing conflicts.
-  const merged = mergeThreeWay(disk, base ?? '', content, path);
+  // The templates give what they gave last time: the user's edit stands, whatever the stored base holds.
+  if (previous !== undefined && sha256(content) === previous.template) return { ...common, action: 'keep', before: raw, reason: 'user-edit-kept' };
+  const base = previous ? trustedBase(path, previous, input.readBase) : undefined;
+  // An untrusted or missing base is never merged against: every differing line is the user's to decide.
+  // No previous entry at all: a file we never generated is in the way, and likewise conflicts.
+  const merged = mergeThreeWay(disk, typeof base === 'string' ? base : '', content, path);
+  if (typeof base === 'object') return { ...common, action: 'conflict', write: styled(merged.text), before: raw, reason: base.problem, conflicts: Math.max(merged.conflicts, 1) };
   return merged.conflicts
     ? { ...common, action: 'conflict', write: styled(merged.text), before: raw, reason: 'conflicting-hunks', conflicts: merged.conflicts }
     : { ...common, action: 'merge', write: styled(merged.text), before: raw, reason: 'merged' };
+}
+
+/**
+ * The stored merge base, used only when its hash is the one the manifest recorded for the template
+ * output: a base copy edited by hand, half-restored from git or damaged would otherwise let a merge
+ * silently drop the user's lines or re-apply removed ones.
+ */
+export function trustedBase(path: string, previous: ManifestEntry, readBase: (path: string) => string | undefined): string | { readonly problem: 'base-mismatch' | 'base-missing' } {
+  const stored = readBase(path);
+  if (stored === undefined) return { problem: 'base-missing' };
+  return sha256(stored) === previous.template ? stored : { problem: 'base-mismatch' };
 }
 
 /** Every line ends in CRLF (a file with mixed endings is taken as it is). */
