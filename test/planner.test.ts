@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
+import { parse } from 'yaml';
 import { ACTIONS, BACKUP_DIR, nextBase, nextManifest, plan, REASONS, sha256, type Action, type DesiredFile, type DiskFile, type FilePolicy, type ManifestEntry, type PlanEntry, type Reason } from '../generators/lib/planner.js';
 import { TEMPLATES_DIR } from '../generators/lib/render.js';
 import { describe as describeEntry } from '../generators/lib/report.js';
@@ -185,5 +187,44 @@ describe('merge bases are checked against the manifest before use, through the r
     assert.equal(manifest.files.Makefile.template, sha256(await readFile(join(dir, '.gitmesh-devops/base/Makefile'), 'utf8')));
     await rm(dir, { recursive: true, force: true });
     await rm(newer, { recursive: true, force: true });
+  });
+});
+
+describe('merge bases stay out of reviews and linters of the generated repo (issue 20)', function () {
+  this.timeout(180_000);
+
+  it('git reads .gitattributes: base copies are linguist-generated and -diff, the files themselves are not; the CI shellcheck step lists the scripts but no copy', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gitmesh-base-attrs-'));
+    const run = await runBin(dir, ['--defaults']);
+    assert.equal(run.exitCode, 0, run.stderr);
+    const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: dir });
+    await git('init', '-q');
+    await git('add', '-A');
+    await git('commit', '-qm', 'generated');
+    const attrs = (await git('check-attr', 'linguist-generated', 'diff', '--', '.gitmesh-devops/base/Makefile', 'Makefile')).stdout;
+    assert.match(attrs, /^\.gitmesh-devops\/base\/Makefile: linguist-generated: set$/m);
+    assert.match(attrs, /^\.gitmesh-devops\/base\/Makefile: diff: unset$/m);
+    assert.match(attrs, /^Makefile: linguist-generated: unspecified$/m);
+    assert.match(attrs, /^Makefile: diff: unspecified$/m);
+    // A template change then shows once in git diff: the copy is named, its text is not.
+    await writeFile(join(dir, 'Makefile'), `${await readFile(join(dir, 'Makefile'), 'utf8')}# changed\n`);
+    await writeFile(join(dir, '.gitmesh-devops/base/Makefile'), `${await readFile(join(dir, '.gitmesh-devops/base/Makefile'), 'utf8')}# changed\n`);
+    const diff = (await git('diff')).stdout;
+    assert.equal(diff.match(/^\+# changed$/gm)?.length, 1, diff);
+    assert.match(diff, /^Binary files a\/\.gitmesh-devops\/base\/Makefile and b\/\.gitmesh-devops\/base\/Makefile differ$/m);
+    await git('checkout', '--', '.');
+
+    // The file list of the generated CI's shellcheck step, run by bash as the runner would.
+    const ci = parse(await readFile(join(dir, '.github/workflows/ci.yml'), 'utf8'));
+    const step = (ci.jobs.lint.steps as Array<{ name?: string; run?: string }>).find((s) => s.name?.startsWith('shellcheck'));
+    assert.ok(step?.run, 'the lint job has a shellcheck step');
+    const list = step.run.split('|')[0]!.trim();
+    assert.match(list, /^git ls-files /);
+    const listed = (await execa('bash', ['-c', `${list} | tr '\\0' '\\n'`], { cwd: dir })).stdout.split('\n').filter(Boolean);
+    const scripts = (await git('ls-files', '--', '*.sh')).stdout.split('\n').filter(Boolean);
+    assert.ok(scripts.some((path) => path.startsWith('.gitmesh-devops/base/')), 'the repo holds base copies of scripts');
+    assert.deepEqual(listed, scripts.filter((path) => !path.startsWith('.gitmesh-devops/')));
+    assert.ok(listed.includes('scripts/generate-secrets.sh'), listed.join(' '));
+    await rm(dir, { recursive: true, force: true });
   });
 });
