@@ -18,6 +18,7 @@ import { renderFiles } from '../generators/lib/files/index.js';
 import { SERVICE_FIELDS, serviceFromFlags, withServiceAdded, type ServiceField } from '../generators/lib/onboarding.js';
 import { declarationOf, OPTION_NAMES, type AnyDecl, type OptionName } from '../generators/lib/options.js';
 import { prepare } from '../generators/lib/prepare/index.js';
+import { padTo } from './support/arbitraries.js';
 import { edgeTree, upstreamHosts, withServiceHosts } from './support/edge-lab.js';
 import type { Generated } from './support/generate.js';
 import { repoState, runBin, stateDiff } from './support/repo-state.js';
@@ -40,15 +41,6 @@ function valuesFor(example: string, maxLength: number | undefined): fc.Arbitrary
     { arbitrary: inserted(fc.constantFrom(...PIECES)), weight: 3 },
     { arbitrary: fc.array(fc.constantFrom(...PIECES), { minLength: 0, maxLength: 8 }).map((pieces) => pieces.join('')), weight: 1 },
   );
-}
-
-/** `example` stretched to `length` characters while keeping its shape (letters added in its last label or segment). */
-function padTo(example: string, length: number): string {
-  if (example.length >= length) return example.slice(0, Math.max(length, 1));
-  const match = /^(.*?)([a-z]+)([^a-z]*)$/i.exec(example);
-  if (!match) return example + 'a'.repeat(length - example.length);
-  const [, head, word, tail] = match;
-  return `${head}${word}${'a'.repeat(length - example.length)}${tail}`;
 }
 
 interface Target {

@@ -1,4 +1,4 @@
-/** docs/options.md, rendered from the option declarations (a test fails when the file drifts). */
+/** docs/options.md and the README's flag table, rendered from the option declarations (a test fails when either drifts). */
 import { defaultOf } from './answers.js';
 import { SERVICE_FIELDS } from './onboarding.js';
 import { declarationOf, OPTION_NAMES } from './options.js';
@@ -56,4 +56,37 @@ export function optionsMarkdown(): string {
   }
   lines.push('');
   return lines.join('\n');
+}
+
+export const README_FLAGS_BEGIN = '<!-- flags:begin: generated from generators/lib/options.ts by `npm run docs:options`; a test fails when it drifts -->';
+export const README_FLAGS_END = '<!-- flags:end -->';
+
+/** The README's short flag table: every answer flag with its default, then the run flags. */
+export function readmeFlagTable(): string {
+  const lines = ['| flag | default | what |', '|---|---|---|'];
+  for (const name of OPTION_NAMES) {
+    const decl = declarationOf(name);
+    if (decl.hidden) continue;
+    const flag = decl.type === 'boolean' ? `\`--[no-]${decl.flag}\`` : `\`--${decl.flag}\``;
+    const value = defaultOf(decl, {});
+    // A long default list is named by its first items and count; docs/options.md and the description give all of it.
+    const fallback = typeof decl.default === 'function' ? 'from earlier answers' : Array.isArray(value) && value.length > 4 ? `\`${value.slice(0, 2).join(',')},…\` (${value.length})` : shownDefault(value);
+    // The choices, unless the description already names them (in backticks).
+    const choices = decl.type === 'choice' || decl.type === 'multi' ? decl.choices : [];
+    const named = choices.some((choice) => decl.description.includes(`\`${choice}\``));
+    const description = choices.length && !named ? `${decl.description.replace(/\.$/, '')} (${decl.type === 'multi' ? 'any of' : 'one of'}: ${choices.join(', ')}).` : decl.description;
+    const what = `${/[.?!]$/.test(decl.message) ? decl.message : `${decl.message}.`} ${description}`;
+    lines.push(`| ${flag} | ${cell(fallback)} | ${cell(what)} |`);
+  }
+  const runFlags = Object.entries(RUN_FLAGS).map(([flag, spec]) => `\`--${flag}\`${spec.type === 'string' ? ' `FILE`' : ''}`);
+  lines.push(`| ${runFlags.join(', ')} | | run flags: see [docs/options.md](docs/options.md) |`, '| `--output DIR`, `--help`, `--version` | | bin only |');
+  return lines.join('\n');
+}
+
+/** The README with its flag table (between the markers) rendered anew; throws when the markers are missing. */
+export function withReadmeFlagTable(readme: string): string {
+  const begin = readme.indexOf(README_FLAGS_BEGIN);
+  const end = readme.indexOf(README_FLAGS_END);
+  if (begin < 0 || end < begin) throw new Error(`README.md lacks the flag table markers ${README_FLAGS_BEGIN} … ${README_FLAGS_END}`);
+  return `${readme.slice(0, begin + README_FLAGS_BEGIN.length)}\n${readmeFlagTable()}\n${readme.slice(end)}`;
 }

@@ -4,17 +4,18 @@
  * identical, merge (three-way, clean), conflict (diff3 markers), unresolved (markers still in the
  * file), keep (user's edit), skip, force, delete, deleted-by-user or kept-removed. Each decision
  * carries a typed `reason` (and its facts: hunk counts, backup path) that the report turns into
- * text; nothing downstream parses a sentence. It does no I/O itself: it sees the disk only as
+ * text; nothing downstream parses a sentence. A stored merge base is used only when its hash is the one
+ * the manifest recorded (a mismatch or a missing base is a conflict, never a silent merge), and whether a
+ * file is unedited is decided on the manifest's hash alone. It does no I/O itself: it sees the disk only as
  * `DiskFile` values that repo-io.ts reads (never through a symlink, never decoding bytes lossily), and
  * repo-io.ts carries out its decisions as one journalled transaction.
  */
-import { createHash } from 'node:crypto';
-import { diff3Merge } from 'node-diff3';
+import { BACKUP_DIR, sha256, type Manifest, type ManifestEntry } from './manifest.js';
+import { isCrlf, markerLines, mergeThreeWay, normalizeEol } from './merge.js';
 
-export const STATE_DIR = '.gitmesh-devops';
-export const MANIFEST_PATH = `${STATE_DIR}/manifest.json`;
-export const BASE_DIR = `${STATE_DIR}/base`;
-export const BACKUP_DIR = `${STATE_DIR}/backup`;
+// The manifest and the merge are their own modules; importers keep reading them from the planner.
+export { BACKUP_DIR, BASE_DIR, MANIFEST_PATH, parseManifest, repoPathProblem, sha256, STATE_DIR, type Manifest, type ManifestEntry } from './manifest.js';
+export { isCrlf, markerLines, mergeThreeWay } from './merge.js';
 
 /**
  * `regenerate`: merged with the user's edits; `create-once`: the user's after creation; `state`: the
@@ -39,42 +40,37 @@ export interface DesiredFile {
   readonly policy?: FilePolicy;
 }
 
-export type Action =
-  | 'create'
-  | 'update'
-  | 'identical'
-  | 'merge'
-  | 'conflict'
-  | 'unresolved'
-  | 'blocked'
-  | 'keep'
-  | 'skip'
-  | 'force'
-  | 'delete'
-  | 'deleted-by-user'
-  | 'kept-removed';
+/** Every action the planner takes (listed at run time so the table test can check it covers each one). */
+export const ACTIONS = ['create', 'update', 'identical', 'merge', 'conflict', 'unresolved', 'blocked', 'keep', 'skip', 'force', 'delete', 'deleted-by-user', 'kept-removed'] as const;
+export type Action = (typeof ACTIONS)[number];
 
 /** Why the planner chose the action: one code per rule below, so reports and later runs never parse text. */
-export type Reason =
-  | 'new-file'
-  | 'restored'
-  | 'user-deleted'
-  | 'yo-resolve-skip'
-  | 'up-to-date'
-  | 'created-once'
-  | 'not-edited'
-  | 'user-edit-kept'
-  | 'merged'
-  | 'conflicting-hunks'
-  | 'markers-present'
-  | 'forced'
-  | 'yo-resolve-force'
-  | 'no-longer-generated'
-  | 'no-longer-generated-edited'
-  | 'stored-answers'
-  | 'symlink'
-  | 'not-text'
-  | 'not-a-file';
+export const REASONS = [
+  'new-file',
+  'restored',
+  'user-deleted',
+  'yo-resolve-skip',
+  'up-to-date',
+  'created-once',
+  'not-edited',
+  'user-edit-kept',
+  'merged',
+  'conflicting-hunks',
+  /** The stored merge base is not what the manifest says was generated (edited or damaged): never merged against. */
+  'base-mismatch',
+  /** The manifest records the file but its merge base is gone: nothing to merge against. */
+  'base-missing',
+  'markers-present',
+  'forced',
+  'yo-resolve-force',
+  'no-longer-generated',
+  'no-longer-generated-edited',
+  'stored-answers',
+  'symlink',
+  'not-text',
+  'not-a-file',
+] as const;
+export type Reason = (typeof REASONS)[number];
 
 export interface PlanEntry {
   readonly path: string;
@@ -95,19 +91,6 @@ export interface PlanEntry {
   readonly blockedAt?: string;
 }
 
-export interface ManifestEntry {
-  /** Hash of the file as this run left it (template output, merged result, or conflict markers). */
-  readonly sha256: string;
-  /** Hash of the template output: the merge base the next run compares the user's file against. */
-  readonly template: string;
-}
-
-export interface Manifest {
-  readonly generator: string;
-  readonly version: string;
-  readonly files: Readonly<Record<string, ManifestEntry>>;
-}
-
 export interface PlanInput {
   readonly desired: readonly DesiredFile[];
   readonly readDisk: (path: string) => DiskFile | undefined;
@@ -119,17 +102,7 @@ export interface PlanInput {
   readonly restore?: boolean;
 }
 
-export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
 export const WRITING_ACTIONS: ReadonlySet<Action> = new Set(['create', 'update', 'merge', 'conflict', 'force']);
-
-/** Marker lines `mergeThreeWay` writes; their labels make them ours (a Markdown `=======` is not). */
-const MARKER_LINE = /^(?:<<<<<<< yours:|\|\|\|\|\|\|\| base:|>>>>>>> generator:)/m;
-
-/** Marker lines of ours left in a file: it is not resolved while any remain. */
-export function markerLines(text: string): number {
-  return text.split('\n').filter((line) => MARKER_LINE.test(line)).length;
-}
 
 export function plan(input: PlanInput): PlanEntry[] {
   const entries: PlanEntry[] = [];
@@ -153,8 +126,8 @@ export function plan(input: PlanInput): PlanEntry[] {
       continue;
     }
     const disk = normalizeEol(found.text);
-    const base = input.readBase(path);
-    const unchanged = base !== undefined ? disk === base : sha256(disk) === input.previous!.files[path]!.template;
+    // Decided on the manifest's hash alone: a stored base edited to match the user's file must not get it deleted.
+    const unchanged = sha256(disk) === input.previous!.files[path]!.template;
     const markers = markerLines(disk);
     entries.push(
       markers
@@ -194,9 +167,8 @@ function planFile(file: DesiredFile, input: PlanInput): PlanEntry {
   if (disk === content) return { ...common, action: 'identical', before: raw, reason: 'up-to-date' };
   if (file.policy === 'state') return { ...common, action: 'update', write: styled(content), before: raw, reason: 'stored-answers' };
   if (file.policy === 'create-once') return { ...common, action: 'keep', before: raw, reason: 'created-once' };
-  const base = previous ? input.readBase(path) : undefined;
-  // Unedited means: the file is still exactly what the templates produced last time.
-  const pristine = base !== undefined ? disk === base : previous !== undefined && sha256(disk) === previous.template;
+  // Unedited means: the file is still exactly what the templates produced last time (the manifest's hash says so).
+  const pristine = previous !== undefined && sha256(disk) === previous.template;
   if (pristine) return { ...common, action: 'update', write: styled(content), before: raw, reason: 'not-edited' };
   // Only an edited file is forced (and backed up): an unedited one is a plain update above.
   if (input.force || resolution === 'force') {
@@ -205,40 +177,27 @@ function planFile(file: DesiredFile, input: PlanInput): PlanEntry {
   // Markers from an earlier conflict are never "your edit": the file stays as it is until resolved.
   const markers = markerLines(disk);
   if (markers) return { ...common, action: 'unresolved', before: raw, reason: 'markers-present', conflicts: markers };
-  if (base !== undefined && base === content) return { ...common, action: 'keep', before: raw, reason: 'user-edit-kept' };
-  // No base: a file we never generated is in the way, so everything differing conflicts.
-  const merged = mergeThreeWay(disk, base ?? '', content, path);
+  // The templates give what they gave last time: the user's edit stands, whatever the stored base holds.
+  if (previous !== undefined && sha256(content) === previous.template) return { ...common, action: 'keep', before: raw, reason: 'user-edit-kept' };
+  const base = previous ? trustedBase(path, previous, input.readBase) : undefined;
+  // An untrusted or missing base is never merged against: every differing line is the user's to decide.
+  // No previous entry at all: a file we never generated is in the way, and likewise conflicts.
+  const merged = mergeThreeWay(disk, typeof base === 'string' ? base : '', content, path);
+  if (typeof base === 'object') return { ...common, action: 'conflict', write: styled(merged.text), before: raw, reason: base.problem, conflicts: Math.max(merged.conflicts, 1) };
   return merged.conflicts
     ? { ...common, action: 'conflict', write: styled(merged.text), before: raw, reason: 'conflicting-hunks', conflicts: merged.conflicts }
     : { ...common, action: 'merge', write: styled(merged.text), before: raw, reason: 'merged' };
 }
 
-/** Every line ends in CRLF (a file with mixed endings is taken as it is). */
-export function isCrlf(text: string): boolean {
-  return text.includes('\r\n') && !/(?:^|[^\r])\n/.test(text);
-}
-
-const normalizeEol = (text: string): string => (isCrlf(text) ? text.replace(/\r\n/g, '\n') : text);
-
-const splitLines = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
-
-/** Line-based diff3 merge (node-diff3) with git-style conflict markers that IDEs and mergetools read. */
-export function mergeThreeWay(ours: string, base: string, theirs: string, label: string): { text: string; conflicts: number } {
-  const regions = diff3Merge(splitLines(ours), splitLines(base), splitLines(theirs), { excludeFalseConflicts: true }) as Array<
-    { ok: string[] } | { conflict: { a: string[]; o: string[]; b: string[] } }
-  >;
-  const out: string[] = [];
-  let conflicts = 0;
-  for (const region of regions) {
-    if ('ok' in region) {
-      out.push(...region.ok);
-      continue;
-    }
-    conflicts += 1;
-    out.push(`<<<<<<< yours:${label}`, ...region.conflict.a, `||||||| base:${label}`, ...region.conflict.o, '=======', ...region.conflict.b, `>>>>>>> generator:${label}`);
-  }
-  const trailing = ours.endsWith('\n') || theirs.endsWith('\n') ? '\n' : '';
-  return { text: out.join('\n') + (out.length ? trailing : ''), conflicts };
+/**
+ * The stored merge base, used only when its hash is the one the manifest recorded for the template
+ * output: a base copy edited by hand, half-restored from git or damaged would otherwise let a merge
+ * silently drop the user's lines or re-apply removed ones.
+ */
+export function trustedBase(path: string, previous: ManifestEntry, readBase: (path: string) => string | undefined): string | { readonly problem: 'base-mismatch' | 'base-missing' } {
+  const stored = readBase(path);
+  if (stored === undefined) return { problem: 'base-missing' };
+  return sha256(stored) === previous.template ? stored : { problem: 'base-mismatch' };
 }
 
 /**
@@ -301,49 +260,3 @@ export function summarize(entries: readonly PlanEntry[]): PlanSummary {
   };
 }
 
-/**
- * Why a repo-relative path from outside the generator (the manifest, the journal) cannot be used, or
- * undefined: it must be relative, normalised and inside the repo (no `..`, `.`, empty segment,
- * backslash or NUL), and never inside .git.
- */
-export function repoPathProblem(path: unknown): string | undefined {
-  if (typeof path !== 'string' || path === '') return 'not a path';
-  if (path.length > 4096) return 'longer than PATH_MAX';
-  if (path.includes('\0') || path.includes('\\')) return 'holds a NUL or a backslash';
-  if (path.startsWith('/')) return 'absolute';
-  const segments = path.split('/');
-  if (segments.includes('..')) return 'climbs out with ..';
-  if (segments.some((segment) => segment === '' || segment === '.')) return 'not normalised';
-  if (segments[0] === '.git') return 'inside .git';
-  return undefined;
-}
-
-const HEX64 = /^[0-9a-f]{64}$/;
-
-/**
- * Reads the manifest, refusing it whole when any entry is not a file inside the repo: a cloned repo
- * could otherwise make a run delete (or write) a predictable file outside itself.
- */
-export function parseManifest(text: string): { manifest?: Manifest; problems: string[] } {
-  const not = (why: string): string => `${MANIFEST_PATH} is not the generator's manifest: ${why}`;
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    return { problems: [`${MANIFEST_PATH} is not valid JSON (${(error as Error).message.split('\n')[0]}): restore it from git (git checkout -- ${MANIFEST_PATH})`] };
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { problems: [not('it must hold an object with "generator", "version" and "files"')] };
-  const record = data as Record<string, unknown>;
-  const files = record.files;
-  if (typeof files !== 'object' || files === null || Array.isArray(files)) return { problems: [not('"files" must be an object of path → hashes')] };
-  const problems: string[] = [];
-  for (const [path, entry] of Object.entries(files as Record<string, unknown>)) {
-    const why = repoPathProblem(path) ?? (path === STATE_DIR || path.startsWith(`${STATE_DIR}/`) ? `inside ${STATE_DIR}` : undefined);
-    if (why) problems.push(not(`${JSON.stringify(path.length > 200 ? `${path.slice(0, 200)}…` : path)} is not a path inside the repo (${why})`));
-    else if (typeof entry !== 'object' || entry === null || !HEX64.test(String((entry as ManifestEntry).sha256)) || !HEX64.test(String((entry as ManifestEntry).template))) {
-      problems.push(not(`the entry of ${JSON.stringify(path)} must hold "sha256" and "template" hashes`));
-    }
-  }
-  if (problems.length) return { problems: problems.slice(0, 20) };
-  return { manifest: { generator: String(record.generator ?? ''), version: String(record.version ?? ''), files: files as Record<string, ManifestEntry> }, problems: [] };
-}

@@ -3,7 +3,7 @@
  * touches or the user must know about (never the merge bases or the manifest), then a summary with
  * counts and the next steps. The Yeoman generators and the bin print exactly these lines.
  */
-import { BACKUP_DIR, type Action, type PlanEntry, type Reason } from './planner.js';
+import { BACKUP_DIR, BASE_DIR, type Action, type PlanEntry, type Reason } from './planner.js';
 import type { PlannedRun } from './pipeline.js';
 
 /** Per-file lines are printed for these actions; identical and kept files are only counted. */
@@ -23,6 +23,8 @@ export function describe(entry: PlanEntry): string {
     'user-edit-kept': 'your edit; the template did not change',
     merged: 'your edits and the template changes merged cleanly',
     'conflicting-hunks': `${entry.conflicts ?? 0} conflicting hunk(s): resolve the markers`,
+    'base-mismatch': `its merge base (${BASE_DIR}/${entry.path}) is not what the manifest recorded, so nothing was merged: resolve the ${entry.conflicts ?? 0} conflicting hunk(s)`,
+    'base-missing': `its merge base (${BASE_DIR}/${entry.path}) is missing, so nothing was merged: resolve the ${entry.conflicts ?? 0} conflicting hunk(s)`,
     'markers-present': `still has ${entry.conflicts ?? 0} conflict marker line(s): resolve them`,
     forced: `--force; your version is saved as ${entry.backup ?? ''}`,
     'yo-resolve-force': `.yo-resolve says force; your version is saved as ${entry.backup ?? ''}`,

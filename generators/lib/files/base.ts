@@ -7,6 +7,8 @@ export const baseFiles: Manifest = (model) => [
   { path: 'scripts/generate-secrets.sh', template: 'scripts/generate-secrets.sh.ejs', executable: true },
   { path: '.gitignore', template: 'gitignore.ejs' },
   { path: '.editorconfig', template: 'editorconfig.ejs' },
+  // Folds the merge-base copies out of pull-request diffs and language statistics.
+  { path: '.gitattributes', template: 'gitattributes.ejs' },
   { path: '.gitmodules', template: 'gitmodules.ejs' },
   // Teams add their own variables here; it is theirs after the first run.
   { path: '.env.example', template: 'env.example.ejs' },
