@@ -5,7 +5,7 @@ import type { Manifest } from './types.js';
 
 /** The compose files a production host runs together (the development override is not one of them). */
 export function productionComposeFiles(model: DeploymentModel): string[] {
-  const monitoring = model.composeServices.some((svc) => svc.file === 'monitoring');
+  const monitoring = model.settings.monitoring;
   // compose.tracing.yaml adds the OTLP variables to the Node services when the collector runs.
   return ['compose.yaml', ...(monitoring ? ['compose.monitoring.yaml'] : []), ...(tracedServices(model).length ? ['compose.tracing.yaml'] : [])];
 }

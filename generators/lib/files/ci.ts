@@ -199,7 +199,7 @@ export function toolServices(model: DeploymentModel): ToolService[] {
       tmpfs: ['/tmp'],
     });
   }
-  if (model.answers.monitoring) {
+  if (model.settings.monitoring) {
     tools.push(
       { name: TOOL.promtool, description: 'promtool: checks the Prometheus config, the alert rules and their unit tests', image: IMAGES.prometheus, entrypoint: ['promtool'], volumes: [['./config/prometheus', '/etc/prometheus']], networkNone: true },
       { name: TOOL.amtool, description: 'amtool: checks the Alertmanager config', image: IMAGES.alertmanager, entrypoint: ['amtool'], volumes: [['./config/alertmanager', '/etc/alertmanager']], networkNone: true },
@@ -348,7 +348,7 @@ export function ciView(model: DeploymentModel): CiView {
   const usesConfig = model.composeServices.some((svc) => svc.mounts.some((m) => m.type === 'bind' && m.source.startsWith('./config/')));
   const nginx = nginxCheck(model);
   // The monitoring concern ships a Makefile target that runs promtool (config, rules, rule tests), amtool and alloy validate.
-  const monitoringCheck = model.answers.monitoring && model.makeTargets.some((t) => t.name === 'monitoring-check') ? { make: 'monitoring-check' } : undefined;
+  const monitoringCheck = model.settings.monitoring && model.makeTargets.some((t) => t.name === 'monitoring-check') ? { make: 'monitoring-check' } : undefined;
   const uses = Object.fromEntries(Object.keys(CI_ACTIONS).map((name) => [name, pinned(name as ActionName)])) as Record<ActionName, string>;
   return {
     runner: CI_RUNNER,

@@ -55,6 +55,6 @@ export const monitoringFiles: Manifest = (model) => {
 
 /** The Node services that export traces to the collector (compose.tracing.yaml adds their OTLP variables). */
 export function tracedServices(model: DeploymentModel): string[] {
-  if (!model.composeServices.some((svc) => svc.file === 'monitoring')) return [];
+  if (!model.settings.monitoring) return [];
   return model.services.filter((svc) => svc.kind === 'node-api' || svc.kind === 'node-worker').map((svc) => svc.name);
 }

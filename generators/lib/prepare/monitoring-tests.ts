@@ -5,7 +5,7 @@
  */
 import type { DeploymentModel } from '../model.js';
 import { backupMaxAgeHours, runbookUrl, type AlertGroup, type AlertRule } from './monitoring-alerts.js';
-import { ALLOY_HTTP_PORT, type MonitoringView } from './monitoring.js';
+import { ALLOY_HTTP_PORT, type MonitoringView } from './monitoring-view.js';
 
 type Pairs = readonly (readonly [string, string])[];
 
@@ -91,7 +91,7 @@ export function ruleTests(model: DeploymentModel, view: MonitoringView, groups: 
     checks: [{ evalTime: '6h30m', alertname: 'HostDiskFillingUp', expected: [] }],
   });
 
-  const maxAge = backupMaxAgeHours(model.answers.backupSchedule);
+  const maxAge = backupMaxAgeHours(model.settings.backup.schedule);
   const samples = (maxAge + 2) * 12;
   const backup = { job: 'node', instance: 'node-exporter:9100' };
   tests.push({

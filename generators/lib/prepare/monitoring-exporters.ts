@@ -1,0 +1,81 @@
+/**
+ * Exporters of what the stack watches besides itself: PostgreSQL (and its replica), Redis, OpenSearch
+ * and the edge nginx. Each runs only when the thing it watches does.
+ */
+import type { ComposeService, DeploymentModel } from '../model.js';
+import { IMAGES } from '../versions.js';
+import { EDGE_STUB_STATUS } from './edge.js';
+import { infraCheck } from './health.js';
+import { secretsGroup, service, wgetCheck } from './monitoring-compose.js';
+import { opensearchNode, type MonitoringView } from './monitoring-view.js';
+import { DB_NAME, DB_USER } from './wiring.js';
+
+export function exporterServices(model: DeploymentModel, view: MonitoringView): ComposeService[] {
+  const a = model.settings.sizeProfile;
+  const services: ComposeService[] = [];
+  if (view.postgres) {
+    const pg = (name: string, host: string): ComposeService =>
+      service(a, 'tiny', {
+        name,
+        description: `postgres_exporter for ${host} (password from secrets/postgres_password)`,
+        image: IMAGES.postgresExporter,
+        environment: [
+          ['DATA_SOURCE_URI', `${host}:5432/${DB_NAME}?sslmode=disable`],
+          ['DATA_SOURCE_USER', DB_USER],
+          ['DATA_SOURCE_PASS_FILE', '/run/secrets/postgres_password'],
+        ],
+        secrets: ['postgres_password'],
+        groupAdd: [secretsGroup],
+        networks: ['data', 'monitoring'],
+        dependsOn: [{ name: host, condition: 'service_healthy' }],
+        healthcheck: wgetCheck('http://127.0.0.1:9187/', 'postgres_exporter serves HTTP on :9187 (pg_up tells whether PostgreSQL answers)'),
+      });
+    services.push(pg('postgres-exporter', 'postgres'));
+    if (view.postgresReplica) services.push(pg('postgres-replica-exporter', 'postgres-replica'));
+  }
+  if (view.redis) {
+    services.push(
+      service(a, 'tiny', {
+        name: 'redis-exporter',
+        description: 'redis_exporter (password read from secrets/redis_password at start)',
+        image: IMAGES.redisExporter,
+        entrypoint: ['/bin/sh', '-c', 'REDIS_PASSWORD="$$(cat /run/secrets/redis_password)" && export REDIS_PASSWORD && exec /redis_exporter'],
+        environment: [['REDIS_ADDR', 'redis://redis:6379']],
+        secrets: ['redis_password'],
+        groupAdd: [secretsGroup],
+        networks: ['data', 'monitoring'],
+        dependsOn: [{ name: 'redis', condition: 'service_healthy' }],
+        healthcheck: wgetCheck('http://127.0.0.1:9121/health', 'redis_exporter answers /health'),
+      }),
+    );
+  }
+  const search = opensearchNode(model);
+  if (search) {
+    services.push(
+      service(a, 'tiny', {
+        name: 'opensearch-exporter',
+        description: 'elasticsearch_exporter against OpenSearch: cluster health, nodes, JVM',
+        image: IMAGES.opensearchExporter,
+        command: [`--es.uri=http://${search}:9200`, '--es.all', '--es.timeout=10s'],
+        networks: ['data', 'monitoring'],
+        dependsOn: [{ name: search, condition: 'service_healthy' }],
+        healthcheck: wgetCheck('http://127.0.0.1:9114/', 'elasticsearch_exporter serves HTTP on :9114'),
+      }),
+    );
+  }
+  if (view.edge) {
+    services.push(
+      service(a, 'tiny', {
+        name: 'nginx-exporter',
+        description: `nginx-prometheus-exporter reading the edge's stub_status (${view.edge.stubStatusUrl})`,
+        image: IMAGES.nginxExporter,
+        command: [`--nginx.scrape-uri=${view.edge.stubStatusUrl}`],
+        networks: [EDGE_STUB_STATUS.network, 'monitoring'],
+        dependsOn: [{ name: view.edge.service, condition: 'service_healthy' }],
+        // Scratch image with only the binary: this proves it runs; nginx_up and up{job="nginx"} prove the scrape.
+        healthcheck: infraCheck(['CMD', '/usr/bin/nginx-prometheus-exporter', '--version'], 'the exporter binary runs (scratch image); nginx_up in Prometheus proves stub_status is read'),
+      }),
+    );
+  }
+  return services;
+}
