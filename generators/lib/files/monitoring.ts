@@ -7,6 +7,7 @@ import { alertGroups, runbookUrl, type AlertGroup } from '../prepare/monitoring-
 import { dashboardJson, dashboards } from '../prepare/monitoring-dashboards.js';
 import { monitoringView, UI_PORTS, type MonitoringView } from '../prepare/monitoring.js';
 import { ruleTests } from '../prepare/monitoring-tests.js';
+import { ruleFileYaml, ruleTestFileYaml } from './monitoring-yaml.js';
 import type { FileSpec, Manifest } from './types.js';
 
 /** Everything the monitoring templates print. */
@@ -23,6 +24,12 @@ export function monitoringFilesView(model: DeploymentModel): MonitoringFilesView
   return { view, groups: alertGroups(model, view), runbookUrl, ports: UI_PORTS };
 }
 
+const RULES_COMMENT = [
+  ' Alert rules. Every alert has a severity, a summary, a description and a runbook_url pointing at its',
+  ' section in docs/runbooks.md. Unit tests: ../tests/alerts.test.yml (`make monitoring-check`).',
+].join('\n');
+const TESTS_COMMENT = ' Unit tests for rules/alerts.yml: `promtool test rules tests/alerts.test.yml` (make monitoring-check).';
+
 export const monitoringFiles: Manifest = (model) => {
   const mon = monitoringFilesView(model);
   if (!mon) return [];
@@ -30,8 +37,12 @@ export const monitoringFiles: Manifest = (model) => {
   const boards = dashboards(mon.view);
   const specs: FileSpec[] = [
     { path: 'config/prometheus/prometheus.yml', template: 'config/prometheus/prometheus.yml.ejs', locals },
-    { path: 'config/prometheus/rules/alerts.yml', template: 'config/prometheus/rules/alerts.yml.ejs', locals },
-    { path: 'config/prometheus/tests/alerts.test.yml', template: 'config/prometheus/tests/alerts.test.yml.ejs', locals: { ...locals, tests: ruleTests(model, mon.view, mon.groups) } },
+    { path: 'config/prometheus/rules/alerts.yml', template: 'config/prometheus/rules/alerts.yml.ejs', locals: { yaml: ruleFileYaml(mon.groups, runbookUrl, RULES_COMMENT) } },
+    {
+      path: 'config/prometheus/tests/alerts.test.yml',
+      template: 'config/prometheus/tests/alerts.test.yml.ejs',
+      locals: { yaml: ruleTestFileYaml(['../rules/alerts.yml'], ruleTests(model, mon.view, mon.groups), TESTS_COMMENT) },
+    },
     { path: 'config/prometheus/blackbox.yml', template: 'config/prometheus/blackbox.yml.ejs', locals },
     { path: 'config/prometheus/container-health.sh', template: 'config/prometheus/container-health.sh.ejs', executable: true },
     { path: 'config/alertmanager/alertmanager.yml', template: 'config/alertmanager/alertmanager.yml.ejs', locals },

@@ -13,6 +13,8 @@ export interface AlertRule {
   /** How long the condition must hold; absent: fires on the first evaluation that matches. */
   readonly for?: string;
   readonly severity: Severity;
+  /** Extra labels (routing and inhibition), besides `severity`. */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly summary: string;
   readonly description: string;
   readonly runbook: { readonly meaning: string; readonly checks: readonly string[]; readonly fixes: readonly string[] };
