@@ -4,7 +4,7 @@
  * each test survive as YAML comments.
  */
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
-import type { AlertGroup } from '../prepare/monitoring-alert-rule.js';
+import { familyOf, type AlertGroup } from '../prepare/monitoring-alert-rule.js';
 import type { RuleTest } from '../prepare/monitoring-tests.js';
 
 const OPTIONS = { lineWidth: 0, indentSeq: true } as const;
@@ -18,7 +18,7 @@ export function ruleFileYaml(groups: readonly AlertGroup[], runbookUrl: (alert: 
         alert: rule.alert,
         expr: rule.expr,
         ...(rule.for ? { for: rule.for } : {}),
-        labels: { severity: rule.severity, ...(rule.labels ?? {}) },
+        labels: { severity: rule.severity, family: familyOf(rule) },
         annotations: { summary: rule.summary, description: rule.description, runbook_url: runbookUrl(rule.alert) },
       })),
     })),
@@ -47,5 +47,12 @@ export function ruleTestFileYaml(ruleFiles: readonly string[], tests: readonly R
   doc.commentBefore = comment;
   const seq = (doc.contents as YAMLMap).get('tests', true) as unknown as YAMLSeq;
   if (isSeq(seq)) seq.items.forEach((item, i) => { if (isMap(item)) item.commentBefore = ` ${tests[i]!.name}`; });
+  return doc.toString(OPTIONS);
+}
+
+/** config/alertmanager/alertmanager.yml from its data (prepare/monitoring-alerting.ts). */
+export function alertmanagerYaml(config: Record<string, unknown>, comment: string): string {
+  const doc = new Document(config);
+  doc.commentBefore = comment;
   return doc.toString(OPTIONS);
 }

@@ -3,11 +3,12 @@
  * alerts, dashboards, rule tests) is computed in TypeScript and handed to the templates as locals.
  */
 import type { DeploymentModel } from '../model.js';
+import { alertmanagerConfig, HEARTBEAT, type Pager } from '../prepare/monitoring-alerting.js';
 import { alertGroups, runbookUrl, type AlertGroup } from '../prepare/monitoring-alerts.js';
 import { dashboardJson, dashboards } from '../prepare/monitoring-dashboards.js';
 import { monitoringView, UI_PORTS, type MonitoringView } from '../prepare/monitoring.js';
 import { ruleTests } from '../prepare/monitoring-tests.js';
-import { ruleFileYaml, ruleTestFileYaml } from './monitoring-yaml.js';
+import { alertmanagerYaml, ruleFileYaml, ruleTestFileYaml } from './monitoring-yaml.js';
 import type { FileSpec, Manifest } from './types.js';
 
 /** Everything the monitoring templates print. */
@@ -16,17 +17,27 @@ export interface MonitoringFilesView {
   readonly groups: readonly AlertGroup[];
   readonly runbookUrl: (alert: string) => string;
   readonly ports: typeof UI_PORTS;
+  /** Where critical alerts page besides Slack, and the heartbeat's settings. */
+  readonly pager: Pager;
+  readonly heartbeat: typeof HEARTBEAT;
 }
 
 export function monitoringFilesView(model: DeploymentModel): MonitoringFilesView | undefined {
   const view = monitoringView(model);
   if (!view) return undefined;
-  return { view, groups: alertGroups(model, view), runbookUrl, ports: UI_PORTS };
+  return { view, groups: alertGroups(model, view), runbookUrl, ports: UI_PORTS, pager: model.settings.alertPager, heartbeat: HEARTBEAT };
 }
 
 const RULES_COMMENT = [
   ' Alert rules. Every alert has a severity, a summary, a description and a runbook_url pointing at its',
   ' section in docs/runbooks.md. Unit tests: ../tests/alerts.test.yml (`make monitoring-check`).',
+].join('\n');
+const ALERTMANAGER_COMMENT = [
+  ' Alertmanager: every alert goes to Slack (or a Slack-compatible webhook: Mattermost, Rocket.Chat); critical',
+  ' alerts also page through the `pager` receiver (answer alertPager); the always-firing Watchdog goes only to',
+  " the external heartbeat URL, which pages when the pings stop (dead-man's switch; see docs/monitoring.md).",
+  ' A critical alert mutes only the warnings of its own family (label `family`) on the same target.',
+  ' Credentials are read from secrets/ at send time (*_file keys).',
 ].join('\n');
 const TESTS_COMMENT = ' Unit tests for rules/alerts.yml: `promtool test rules tests/alerts.test.yml` (make monitoring-check).';
 
@@ -45,7 +56,11 @@ export const monitoringFiles: Manifest = (model) => {
     },
     { path: 'config/prometheus/blackbox.yml', template: 'config/prometheus/blackbox.yml.ejs', locals },
     { path: 'config/prometheus/container-health.sh', template: 'config/prometheus/container-health.sh.ejs', executable: true },
-    { path: 'config/alertmanager/alertmanager.yml', template: 'config/alertmanager/alertmanager.yml.ejs', locals },
+    {
+      path: 'config/alertmanager/alertmanager.yml',
+      template: 'config/alertmanager/alertmanager.yml.ejs',
+      locals: { yaml: alertmanagerYaml(alertmanagerConfig(mon.view.project, model.settings.alertPager), ALERTMANAGER_COMMENT) },
+    },
     { path: 'config/grafana/provisioning/datasources/datasources.yaml', template: 'config/grafana/provisioning/datasources/datasources.yaml.ejs', locals },
     { path: 'config/grafana/provisioning/dashboards/dashboards.yaml', template: 'config/grafana/provisioning/dashboards/dashboards.yaml.ejs' },
     ...boards.map((board) => ({

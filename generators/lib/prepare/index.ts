@@ -142,6 +142,7 @@ function settingsOf(answers: Answers): Settings {
     environments: answers.environments,
     targets: { compose: answers.targets.includes('compose'), kubernetes: answers.targets.includes('kubernetes') },
     monitoring: answers.monitoring,
+    alertPager: answers.alertPager,
     backup: { schedule: answers.backupSchedule, keepDaily: answers.backupKeepDaily, keepWeekly: answers.backupKeepWeekly, offsite: answers.backupOffsite },
   };
 }

@@ -5,7 +5,8 @@
  */
 import { cronFields } from '../checks.js';
 
-export type Severity = 'critical' | 'warning';
+/** `none`: not a problem, never paged or posted (the Watchdog heartbeat). */
+export type Severity = 'critical' | 'warning' | 'none';
 
 export interface AlertRule {
   readonly alert: string;
@@ -13,8 +14,11 @@ export interface AlertRule {
   /** How long the condition must hold; absent: fires on the first evaluation that matches. */
   readonly for?: string;
   readonly severity: Severity;
-  /** Extra labels (routing and inhibition), besides `severity`. */
-  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The alert family, for inhibition: the graded levels of one condition (a warning and its critical) share
+   * one, so a firing critical mutes only its own family's warning on the same target. Default: the alert's name.
+   */
+  readonly family?: string;
   readonly summary: string;
   readonly description: string;
   readonly runbook: { readonly meaning: string; readonly checks: readonly string[]; readonly fixes: readonly string[] };
@@ -39,3 +43,6 @@ export function backupMaxAgeHours(schedule: string): number {
 
 /** The compose command the runbooks print (the monitoring file merged). */
 export const DC = 'docker compose -f compose.yaml -f compose.monitoring.yaml';
+
+/** The `family` label of a rule (alertmanager.yml inhibits warnings by family and target). */
+export const familyOf = (rule: AlertRule): string => rule.family ?? rule.alert;

@@ -174,6 +174,7 @@ export function dataAlerts(_model: DeploymentModel, view: MonitoringView): Alert
           expr: 'elasticsearch_cluster_health_status{color="green"} == 0',
           for: '15m',
           severity: 'warning',
+          family: 'opensearch-cluster-health',
           summary: 'OpenSearch cluster is not green',
           description: 'The OpenSearch cluster has not been green for 15 minutes: some shards are unassigned.',
           runbook: {
@@ -187,6 +188,7 @@ export function dataAlerts(_model: DeploymentModel, view: MonitoringView): Alert
           expr: 'elasticsearch_cluster_health_status{color="red"} == 1',
           for: '5m',
           severity: 'critical',
+          family: 'opensearch-cluster-health',
           summary: 'OpenSearch cluster is red',
           description: 'Primary shards are unassigned: searches and indexing fail.',
           runbook: {

@@ -3,7 +3,8 @@
  */
 import type { DeploymentModel } from '../model.js';
 import { backupMaxAgeHours, DC, type AlertGroup } from './monitoring-alert-rule.js';
-import type { MonitoringView } from './monitoring-view.js';
+import { HEARTBEAT } from './monitoring-alerting.js';
+import { UI_PORTS, type MonitoringView } from './monitoring-view.js';
 
 export function opsAlerts(model: DeploymentModel, view: MonitoringView): AlertGroup[] {
   const groups: AlertGroup[] = [];
@@ -69,6 +70,26 @@ export function opsAlerts(model: DeploymentModel, view: MonitoringView): AlertGr
     name: 'monitoring',
     rules: [
       {
+        alert: 'Watchdog',
+        expr: 'vector(1)',
+        severity: 'none',
+        summary: "Dead-man's switch: always firing while the alerting pipeline works",
+        description: `Prometheus evaluates rules and Alertmanager delivers them: this alert is POSTed to the external heartbeat URL every ${HEARTBEAT.repeatInterval}. When the pings stop (host down, Prometheus or Alertmanager down, egress broken), the heartbeat service pages.`,
+        runbook: {
+          meaning: "This alert always fires; it is not a problem. It goes only to the heartbeat receiver (secrets/alertmanager_heartbeat_url), never to Slack or the pager. The external heartbeat service (healthchecks.io, an Opsgenie or PagerDuty heartbeat) pages when it stops receiving it: then the whole monitoring host is blind or dead, and no other alert can reach you.",
+          checks: [
+            'If the heartbeat service paged: can you reach the host at all (`ssh`)? Is it up in your provider console?',
+            `\`${DC} ps prometheus alertmanager\`: both healthy? \`${DC} logs --tail=100 alertmanager\`: does the heartbeat POST fail?`,
+            `Prometheus → Alerts (\`http://127.0.0.1:${UI_PORTS.prometheus}/alerts\`): is Watchdog firing?`,
+          ],
+          fixes: [
+            'Host down: restart it from the provider console, then `make up` and check every service; follow docs/runbooks/incident-response.md.',
+            'Prometheus or Alertmanager down: `make monitoring-up`.',
+            'Heartbeat URL wrong or rotated: paste the new one into secrets/alertmanager_heartbeat_url and `make monitoring-reload`.',
+          ],
+        },
+      },
+      {
         alert: 'AlertmanagerNotificationsFailing',
         expr: 'rate(alertmanager_notifications_failed_total[15m]) > 0',
         for: '15m',
@@ -77,8 +98,8 @@ export function opsAlerts(model: DeploymentModel, view: MonitoringView): AlertGr
         description: 'Notifications through {{ $labels.integration }} have been failing for 15 minutes: alerts are not reaching anyone.',
         runbook: {
           meaning: 'Alerts fire but nobody is told.',
-          checks: [`\`${DC} logs --tail=100 alertmanager\`: the receiver's error.`, 'secrets/alertmanager_slack_webhook_url holds a valid webhook URL.'],
-          fixes: ['Paste a working webhook URL into the secret file, then `make monitoring-reload`.'],
+          checks: [`\`${DC} logs --tail=100 alertmanager\`: the receiver's error.`, 'The secret file of that integration (secrets/alertmanager_*) holds a valid URL or key, not the placeholder.'],
+          fixes: ['Paste a working URL or key into the secret file, then `make monitoring-reload`.'],
         },
       },
       {

@@ -55,6 +55,7 @@ export function platformAlerts(_model: DeploymentModel, view: MonitoringView): A
         expr: 'probe_ssl_earliest_cert_expiry{job="blackbox-https"} - time() < 14 * 86400',
         for: '10m',
         severity: 'warning',
+        family: 'tls-certificate-expiry',
         summary: 'TLS certificate of {{ $labels.instance }} expires in less than 14 days',
         description: 'The certificate served for {{ $labels.instance }} expires within 14 days and has not been renewed.',
         runbook: {
@@ -75,6 +76,7 @@ export function platformAlerts(_model: DeploymentModel, view: MonitoringView): A
         expr: 'probe_ssl_earliest_cert_expiry{job="blackbox-https"} - time() < 3 * 86400',
         for: '10m',
         severity: 'critical',
+        family: 'tls-certificate-expiry',
         summary: 'TLS certificate of {{ $labels.instance }} expires in less than 3 days',
         description: 'The certificate served for {{ $labels.instance }} expires within 3 days: browsers will reject the site once it does.',
         runbook: {
@@ -120,6 +122,7 @@ export function platformAlerts(_model: DeploymentModel, view: MonitoringView): A
         expr: `(node_filesystem_avail_bytes{${FS}} / node_filesystem_size_bytes{${FS}} < 0.25) and predict_linear(node_filesystem_avail_bytes{${FS}}[6h], 24 * 3600) < 0`,
         for: '30m',
         severity: 'warning',
+        family: 'host-disk-space',
         summary: 'Filesystem {{ $labels.mountpoint }} will be full within 24 hours',
         description: 'At the rate of the last 6 hours, {{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} runs out of space within 24 hours; less than 25% is left.',
         runbook: {
@@ -137,6 +140,7 @@ export function platformAlerts(_model: DeploymentModel, view: MonitoringView): A
         expr: `node_filesystem_avail_bytes{${FS}} / node_filesystem_size_bytes{${FS}} < 0.1`,
         for: '5m',
         severity: 'critical',
+        family: 'host-disk-space',
         summary: 'Filesystem {{ $labels.mountpoint }} has less than 10% free',
         description: '{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} has less than 10% space left.',
         runbook: {

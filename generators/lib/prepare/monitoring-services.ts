@@ -6,19 +6,15 @@
 import type { ComposeService, DeploymentModel, Secret } from '../model.js';
 import { IMAGES } from '../versions.js';
 import { infraCheck } from './health.js';
+import { alertingSecrets, type Pager } from './monitoring-alerting.js';
 import { bind, secretsGroup, service, volume, wgetCheck } from './monitoring-compose.js';
 import { exporterServices } from './monitoring-exporters.js';
 import { ALLOY_HTTP_PORT, UI_PORTS, type MonitoringView } from './monitoring-view.js';
 
-export const MONITORING_SECRETS: readonly Secret[] = [
-  { name: 'grafana_admin_password', description: 'Password of the Grafana `admin` user (GF_SECURITY_ADMIN_PASSWORD__FILE)', source: { kind: 'random', bytes: 24 } },
-  {
-    name: 'alertmanager_slack_webhook_url',
-    description: 'Slack (or Slack-compatible: Mattermost, Rocket.Chat) incoming-webhook URL Alertmanager posts alerts to (paste it)',
-    // A placeholder lets the stack start; alerts are not delivered until it is replaced (make secrets warns).
-    source: { kind: 'operator', placeholder: 'https://hooks.slack.com/services/REPLACE/WITH/YOUR-WEBHOOK' },
-  },
-];
+const GRAFANA_SECRET: Secret = { name: 'grafana_admin_password', description: 'Password of the Grafana `admin` user (GF_SECURITY_ADMIN_PASSWORD__FILE)', source: { kind: 'random', bytes: 24 } };
+
+/** The stack's secrets: Grafana's admin password and the alert receivers' credentials. */
+export const monitoringSecrets = (pager: Pager): Secret[] => [GRAFANA_SECRET, ...alertingSecrets(pager)];
 
 
 export function monitoringServices(model: DeploymentModel, view: MonitoringView): ComposeService[] {
@@ -44,7 +40,7 @@ export function monitoringServices(model: DeploymentModel, view: MonitoringView)
     }),
     service(a, 'light', {
       name: 'alertmanager',
-      description: 'Alertmanager: groups, inhibits and routes alerts to Slack (receiver credentials from secrets/)',
+      description: `Alertmanager: groups, inhibits and routes alerts to Slack${model.settings.alertPager === 'none' ? '' : ` and critical ones to ${model.settings.alertPager}`}, and the Watchdog to the external heartbeat (receiver credentials from secrets/)`,
       image: IMAGES.alertmanager,
       command: [
         '--config.file=/etc/alertmanager/alertmanager.yml',
@@ -53,7 +49,7 @@ export function monitoringServices(model: DeploymentModel, view: MonitoringView)
         // A single instance: no gossip cluster listener.
         '--cluster.listen-address=',
       ],
-      secrets: ['alertmanager_slack_webhook_url'],
+      secrets: alertingSecrets(model.settings.alertPager).map((secret) => secret.name),
       groupAdd: [secretsGroup],
       mounts: [bind('./config/alertmanager/alertmanager.yml', '/etc/alertmanager/alertmanager.yml'), volume('alertmanager-data', '/alertmanager')],
       ports: [`127.0.0.1:${UI_PORTS.alertmanager}:9093`],

@@ -4,7 +4,7 @@
  * the exact alerts (labels and expanded annotations) expected, or none on healthy data.
  */
 import type { DeploymentModel } from '../model.js';
-import { backupMaxAgeHours, runbookUrl, type AlertGroup, type AlertRule } from './monitoring-alerts.js';
+import { backupMaxAgeHours, familyOf, runbookUrl, type AlertGroup, type AlertRule } from './monitoring-alerts.js';
 import { ALLOY_HTTP_PORT, type MonitoringView } from './monitoring-view.js';
 
 type Pairs = readonly (readonly [string, string])[];
@@ -36,7 +36,7 @@ const selector = (name: string, labels: Record<string, string>): string =>
 const expand = (text: string, labels: Record<string, string>): string => text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, key: string) => labels[key] ?? '');
 
 function expect(rule: AlertRule, labels: Record<string, string>): ExpectedAlert {
-  const all = { ...labels, severity: rule.severity };
+  const all = { ...labels, severity: rule.severity, family: familyOf(rule) };
   return {
     labels: Object.entries(all).sort(([a], [b]) => a.localeCompare(b)),
     annotations: [
@@ -55,6 +55,16 @@ export function ruleTests(model: DeploymentModel, view: MonitoringView, groups: 
     return found;
   };
   const tests: RuleTest[] = [];
+
+  tests.push({
+    name: "Watchdog (dead-man's switch) fires from the first evaluation and keeps firing",
+    interval: '1m',
+    series: [],
+    checks: [
+      { evalTime: '0m', alertname: 'Watchdog', expected: [expect(rule('Watchdog'), {})] },
+      { evalTime: '3h', alertname: 'Watchdog', expected: [expect(rule('Watchdog'), {})] },
+    ],
+  });
 
   const down = { job: 'node', instance: 'node-exporter:9100' };
   tests.push({

@@ -10,11 +10,11 @@
  */
 import type { Contribution, DeploymentModel, Volume } from '../model.js';
 import { TOOL, toolRun } from '../ci-actions.js';
-import { MONITORING_SECRETS, monitoringServices } from './monitoring-services.js';
+import { monitoringSecrets, monitoringServices } from './monitoring-services.js';
 import { monitoringView, UI_PORTS } from './monitoring-view.js';
 
 export * from './monitoring-view.js';
-export { MONITORING_SECRETS, monitoringServices } from './monitoring-services.js';
+export { monitoringSecrets, monitoringServices } from './monitoring-services.js';
 
 // --------------------------------------------------------------------------------------------- contribution
 
@@ -39,7 +39,7 @@ export function monitoringContribution(model: DeploymentModel): Contribution {
   return {
     services,
     volumes: [...VOLUMES, ...(model.volumes.some((v) => v.name === view.backup.volume) ? [] : [{ name: view.backup.volume, description: 'Backup job metrics (node-exporter textfile collector)' }])],
-    secrets: MONITORING_SECRETS,
+    secrets: monitoringSecrets(model.settings.alertPager),
     makeTargets: [
       { name: 'monitoring-up', help: 'Start only the monitoring stack and wait until it is healthy', deps: ['.env', 'secrets'], recipe: [`${DC} up --detach --wait ${names}`] },
       { name: 'monitoring-down', help: 'Stop and remove the monitoring containers (their volumes are kept)', recipe: [`${DC} rm --stop --force ${names}`] },
