@@ -34,7 +34,7 @@ const MATRIX: Record<string, RawAnswers> = {
 const MONITORING_IMAGES = new Set<string>([
   IMAGES.prometheus, IMAGES.alertmanager, IMAGES.grafana, IMAGES.loki, IMAGES.alloy, IMAGES.tempo, IMAGES.otelCollector,
   IMAGES.nodeExporter, IMAGES.cadvisor, IMAGES.blackboxExporter, IMAGES.postgresExporter, IMAGES.redisExporter,
-  IMAGES.opensearchExporter, IMAGES.nginxExporter, IMAGES.dockerSocketProxy, IMAGES.dockerCli,
+  IMAGES.opensearchExporter, IMAGES.nginxExporter, IMAGES.dockerSocketProxy, IMAGES.dockerCli, IMAGES.node,
 ]);
 
 /**
@@ -60,6 +60,8 @@ const HEALTH_PROGRAM: Record<string, string> = {
   [IMAGES.nginxExporter]: '/usr/bin/nginx-prometheus-exporter',
   [IMAGES.dockerSocketProxy]: 'wget',
   [IMAGES.dockerCli]: 'CMD-SHELL',
+  // The queue exporter runs on the pinned Node image (alpine: busybox wget).
+  [IMAGES.node]: 'wget',
 };
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
@@ -142,6 +144,7 @@ describe('monitoring stack (issue #6)', function () {
         assert.equal(jobs.has('postgres'), model.data.postgres);
         assert.equal(jobs.has('redis'), model.data.redis);
         assert.equal(jobs.has('opensearch'), model.data.opensearch !== 'none');
+        assert.equal(jobs.has('elasticmq'), model.data.sqs);
         const probed = jobs.get('blackbox-https')!.static_configs[0].targets as string[];
         for (const host of model.project.serverNames) assert.ok(probed.includes(`https://${host}/`), `probe ${host}`);
         const compose = parseCompose(await g().read('compose.monitoring.yaml')) as Doc;

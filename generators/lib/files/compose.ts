@@ -1,5 +1,6 @@
 /** Compose files and the configuration they bind-mount read-only. */
 import type { ComposeFile, DeploymentModel } from '../model.js';
+import { DEAD_LETTER_MAX_RECEIVES, watchedQueues } from '../prepare/monitoring-queues.js';
 import type { Manifest } from './types.js';
 
 /** What one compose file declares: its services, and only the volumes, secrets and networks they use. */
@@ -31,6 +32,6 @@ export const composeFiles: Manifest = (model) => [
       ]
     : []),
   ...(model.data.redis ? [{ path: 'config/redis/redis.conf', template: 'config/redis/redis.conf.ejs' }] : []),
-  ...(model.data.sqs ? [{ path: 'config/elasticmq/elasticmq.conf', template: 'config/elasticmq/elasticmq.conf.ejs' }] : []),
+  ...(model.data.sqs ? [{ path: 'config/elasticmq/elasticmq.conf', template: 'config/elasticmq/elasticmq.conf.ejs', locals: { queues: watchedQueues(model), maxReceives: DEAD_LETTER_MAX_RECEIVES } }] : []),
   ...(model.services.some((svc) => svc.kind === 'static-frontend') ? [{ path: 'config/frontend/default.conf', template: 'config/frontend/default.conf.ejs' }] : []),
 ];

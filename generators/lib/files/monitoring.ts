@@ -6,6 +6,7 @@ import type { DeploymentModel } from '../model.js';
 import { alertmanagerConfig, HEARTBEAT, type Pager } from '../prepare/monitoring-alerting.js';
 import { alertGroups, runbookUrl, type AlertGroup } from '../prepare/monitoring-alerts.js';
 import { dashboardJson, dashboards } from '../prepare/monitoring-dashboards.js';
+import { lokiAlertGroups } from '../prepare/monitoring-loki-rules.js';
 import { monitoringView, UI_PORTS, type MonitoringView } from '../prepare/monitoring.js';
 import { ruleTests } from '../prepare/monitoring-tests.js';
 import { alertmanagerYaml, ruleFileYaml, ruleTestFileYaml } from './monitoring-yaml.js';
@@ -39,6 +40,11 @@ const ALERTMANAGER_COMMENT = [
   ' A critical alert mutes only the warnings of its own family (label `family`) on the same target.',
   ' Credentials are read from secrets/ at send time (*_file keys).',
 ].join('\n');
+const LOKI_RULES_COMMENT = [
+  ' Loki ruler alerts: LogQL metric queries over the labels Alloy sets, evaluated by Loki and sent to Alertmanager',
+  ' (same severity/family/runbook_url conventions as the Prometheus rules). Loki loads this directory as tenant',
+  ' "fake" (auth disabled); check a change with `make monitoring-check`.',
+].join('\n');
 const TESTS_COMMENT = ' Unit tests for rules/alerts.yml: `promtool test rules tests/alerts.test.yml` (make monitoring-check).';
 
 export const monitoringFiles: Manifest = (model) => {
@@ -56,6 +62,7 @@ export const monitoringFiles: Manifest = (model) => {
     },
     { path: 'config/prometheus/blackbox.yml', template: 'config/prometheus/blackbox.yml.ejs', locals },
     { path: 'config/prometheus/container-health.sh', template: 'config/prometheus/container-health.sh.ejs', executable: true },
+    ...(mon.view.queues.length ? [{ path: 'config/queue-exporter/elasticmq-exporter.mjs', template: 'config/queue-exporter/elasticmq-exporter.mjs.ejs' }] : []),
     {
       path: 'config/alertmanager/alertmanager.yml',
       template: 'config/alertmanager/alertmanager.yml.ejs',
@@ -69,12 +76,13 @@ export const monitoringFiles: Manifest = (model) => {
       locals: { json: dashboardJson(board, mon.view.uids) },
     })),
     { path: 'config/loki/loki.yaml', template: 'config/loki/loki.yaml.ejs', locals },
+    { path: 'config/loki/rules/alerts.yml', template: 'config/prometheus/rules/alerts.yml.ejs', locals: { yaml: ruleFileYaml(lokiAlertGroups(), runbookUrl, LOKI_RULES_COMMENT) } },
     { path: 'config/alloy/config.alloy', template: 'config/alloy/config.alloy.ejs', locals },
     { path: 'config/otel-collector/config.yaml', template: 'config/otel-collector/config.yaml.ejs' },
     { path: 'config/tempo/tempo.yaml', template: 'config/tempo/tempo.yaml.ejs', locals },
     ...(tracedServices(model).length ? [{ path: 'compose.tracing.yaml', template: 'config/otel-collector/compose.tracing.yaml.ejs', locals: { services: tracedServices(model) } }] : []),
     { path: 'docs/monitoring.md', template: 'docs/monitoring.md.ejs', locals: { ...locals, dashboards: boards } },
-    { path: 'docs/runbooks.md', template: 'docs/runbooks.md.ejs', locals },
+    { path: 'docs/runbooks.md', template: 'docs/runbooks.md.ejs', locals: { mon: { ...mon, groups: [...mon.groups, ...lokiAlertGroups()] } } },
   ];
   return specs;
 };

@@ -97,7 +97,7 @@ export function buildAppService(spec: Spec, answers: Answers, dataDeps: Readonly
   const runtime = spec.kind === 'python-worker' ? 'python' : spec.kind === 'static-frontend' ? 'busybox' : spec.kind === 'image' ? 'unknown' : 'node';
   // The API registers /health only after it has connected to every dependency: give it time.
   const startPeriod = spec.kind === 'node-api' || spec.kind === 'node-worker' ? '90s' : '20s';
-  const healthcheck = healthcheckFor(spec.health, runtime, spec.port, startPeriod);
+  const healthcheck = healthcheckFor(spec.health, runtime, spec.port, startPeriod, spec.needs);
   const workingDir = (WORKDIR[spec.workspace] ?? WORKDIR.external!)(spec.source);
   const dockerTemplate = spec.custom && built ? (spec.kind === 'python-worker' ? 'python' : spec.kind === 'static-frontend' ? 'frontend' : 'node-custom') : DOCKER_TEMPLATE[spec.workspace];
   const image = spec.kind === 'image' ? spec.source : `${imageRepository}:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`;

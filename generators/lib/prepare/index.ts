@@ -15,10 +15,11 @@ import { edgeContribution } from './edge.js';
 import { buildInfra } from './infra.js';
 import { kubernetesContribution } from './kubernetes-contribution.js';
 import { monitoringContribution } from './monitoring.js';
+import { runbooksContribution } from './runbooks.js';
 import { provisioningContribution } from './provisioning.js';
 
 /** Concerns that add services, volumes, secrets, images, make targets and docs to the core model, in order. */
-const CONTRIBUTORS: readonly ((model: DeploymentModel) => Contribution)[] = [edgeContribution, backupContribution, monitoringContribution, ciContribution, kubernetesContribution, provisioningContribution];
+const CONTRIBUTORS: readonly ((model: DeploymentModel) => Contribution)[] = [edgeContribution, backupContribution, monitoringContribution, runbooksContribution, ciContribution, kubernetesContribution, provisioningContribution];
 
 const NETWORKS: readonly Network[] = [
   { name: 'edge', internal: false, description: 'Edge proxy and the services it routes to' },

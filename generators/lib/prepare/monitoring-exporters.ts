@@ -6,7 +6,8 @@ import type { ComposeService, DeploymentModel } from '../model.js';
 import { IMAGES } from '../versions.js';
 import { EDGE_STUB_STATUS } from './edge.js';
 import { infraCheck } from './health.js';
-import { secretsGroup, service, wgetCheck } from './monitoring-compose.js';
+import { bind, secretsGroup, service, wgetCheck } from './monitoring-compose.js';
+import { QUEUE_EXPORTER } from './monitoring-queues.js';
 import { opensearchNode, type MonitoringView } from './monitoring-view.js';
 import { DB_NAME, DB_USER } from './wiring.js';
 
@@ -74,6 +75,28 @@ export function exporterServices(model: DeploymentModel, view: MonitoringView): 
         dependsOn: [{ name: view.edge.service, condition: 'service_healthy' }],
         // Scratch image with only the binary: this proves it runs; nginx_up and up{job="nginx"} prove the scrape.
         healthcheck: infraCheck(['CMD', '/usr/bin/nginx-prometheus-exporter', '--version'], 'the exporter binary runs (scratch image); nginx_up in Prometheus proves stub_status is read'),
+      }),
+    );
+  }
+  if (view.queues.length) {
+    const q = QUEUE_EXPORTER;
+    services.push(
+      service(a, 'tiny', {
+        name: q.service,
+        description: `ElasticMQ queue exporter (config/queue-exporter/elasticmq-exporter.mjs): per-queue depth, in-flight and oldest-message age from ${q.statsUrl}`,
+        image: IMAGES.node,
+        command: ['node', '/opt/queue-exporter/elasticmq-exporter.mjs'],
+        user: '1000:1000',
+        environment: [
+          ['ELASTICMQ_STATS_URL', q.statsUrl],
+          ['PORT', String(q.port)],
+          ['POLL_SECONDS', String(q.pollSeconds)],
+          ['DEAD_LETTER_QUEUES', view.queues.flatMap((queue) => (queue.deadLetter ? [queue.deadLetter] : [])).join(',')],
+        ],
+        mounts: [bind('./config/queue-exporter/elasticmq-exporter.mjs', '/opt/queue-exporter/elasticmq-exporter.mjs')],
+        networks: ['data', 'monitoring'],
+        dependsOn: [{ name: 'elasticmq', condition: 'service_healthy' }],
+        healthcheck: wgetCheck(`http://127.0.0.1:${q.port}/-/healthy`, `the exporter polled ElasticMQ's stats endpoint within the last ${3 * q.pollSeconds}s (elasticmq_up says whether it answered)`),
       }),
     );
   }

@@ -86,10 +86,10 @@ export function monitoringServices(model: DeploymentModel, view: MonitoringView)
     }),
     service(a, 'standard', {
       name: 'loki',
-      description: `Loki: log store (retention ${r.lokiHours}h), fed by Grafana Alloy`,
+      description: `Loki: log store (retention ${r.lokiHours}h), fed by Grafana Alloy; its ruler evaluates config/loki/rules and alerts through Alertmanager`,
       image: IMAGES.loki,
       command: ['-config.file=/etc/loki/loki.yaml'],
-      mounts: [bind('./config/loki/loki.yaml', '/etc/loki/loki.yaml'), volume('loki-data', '/loki')],
+      mounts: [bind('./config/loki/loki.yaml', '/etc/loki/loki.yaml'), bind('./config/loki/rules', '/etc/loki/rules/fake'), volume('loki-data', '/loki')],
       // distroless:debug: busybox lives in /busybox.
       healthcheck: wgetCheck('http://127.0.0.1:3100/ready', 'Loki answers /ready (ingester joined the ring)', '60s', '/busybox/wget'),
     }),
@@ -204,7 +204,7 @@ export function monitoringServices(model: DeploymentModel, view: MonitoringView)
       ],
       mounts: [bind('./config/prometheus/container-health.sh', '/usr/local/bin/container-health.sh'), volume('container-health-metrics', '/textfile')],
       dependsOn: [{ name: 'docker-socket-proxy', condition: 'service_healthy' }],
-      healthcheck: infraCheck(['CMD-SHELL', 'test -n "$$(find /textfile/container_health.prom -mmin -3 2>/dev/null)"'], 'the health metrics file was rewritten in the last 3 minutes', '60s'),
+      healthcheck: infraCheck(['CMD-SHELL', 'test -n "$$(find /textfile/container_health.prom -mmin -3 2>/dev/null)"'], 'the health metrics file was rewritten in the last 3 minutes (ContainerHealthCollectorStale alerts when it is not)', '60s'),
     }),
   );
   services.push(...exporterServices(model, view));

@@ -7,6 +7,7 @@ import type { ComposeService, DeploymentModel } from '../model.js';
 import type { SizeProfile } from '../sizing.js';
 import { BACKUP_METRICS, BACKUP_METRICS_VOLUME } from './backup.js';
 import { EDGE_ACCESS_LOG_FIELDS, EDGE_STUB_STATUS } from './edge.js';
+import { QUEUE_EXPORTER, watchedQueues, type QueueWatch } from './monitoring-queues.js';
 
 // --------------------------------------------------------------------------------------------- contracts
 //
@@ -66,6 +67,8 @@ export interface MonitoringView {
   readonly redis: boolean;
   readonly opensearch: boolean;
   readonly appServices: readonly string[];
+  /** The ElasticMQ queues the queue exporter watches (empty: no ElasticMQ). */
+  readonly queues: readonly QueueWatch[];
 }
 
 const RETENTION: Readonly<Record<SizeProfile, Retention>> = {
@@ -109,6 +112,7 @@ export function monitoringView(model: DeploymentModel): MonitoringView | undefin
     ...(model.data.redis ? [{ name: 'redis', targets: ['redis-exporter:9121'] }] : []),
     ...(opensearchNode(model) ? [{ name: 'opensearch', targets: ['opensearch-exporter:9114'] }] : []),
     ...(edge ? [{ name: 'nginx', targets: ['nginx-exporter:9113'] }] : []),
+    ...(model.data.sqs ? [{ name: 'elasticmq', targets: [`${QUEUE_EXPORTER.service}:${QUEUE_EXPORTER.port}`] }] : []),
     { name: 'blackbox-https', targets: probeTargets, metricsPath: '/probe', params: [['module', 'https_2xx']] as const, probe: { exporter: 'blackbox-exporter:9115' } },
   ];
   return {
@@ -126,5 +130,6 @@ export function monitoringView(model: DeploymentModel): MonitoringView | undefin
     redis: model.data.redis,
     opensearch: model.data.opensearch !== 'none',
     appServices: model.services.map((svc) => svc.name),
+    queues: model.data.sqs ? watchedQueues(model) : [],
   };
 }
