@@ -34,8 +34,6 @@ const ALLOWED: ReadonlyArray<{ readonly rule: Rule; readonly path: string; reado
   { rule: 'reads-answers', path: 'templates/docs/runbooks/disaster-recovery.md.ejs', why: 'reads answers.targets and derives a host name with string replaces; settings.targets and a model fact replace them (20-M)' },
   // YAML assembled by hand in ejs: to be serialised from data with the yaml Document API (20-M).
   { rule: 'control-share', path: 'templates/config/prometheus/prometheus.yml.ejs', why: 'scrape config assembled by hand; serialised from data (20-M)' },
-  { rule: 'control-share', path: 'templates/config/prometheus/rules/alerts.yml.ejs', why: 'alert rules assembled by hand, `rule.for !== 0m` as a sentinel; serialised from data (20-M)' },
-  { rule: 'control-share', path: 'templates/config/prometheus/tests/alerts.test.yml.ejs', why: 'rule tests assembled by hand; serialised from data (20-M)' },
   { rule: 'control-share', path: 'templates/github/workflows/deploy.yml.ejs', why: 'the promotion policy is decided in the template; moves to the model (20-M)' },
   { rule: 'control-share', path: 'templates/github/workflows/_kubernetes-access.yml.ejs', why: 'loops twice over the Kubernetes secrets (20 %); the view can hand it the env lines (20-K)' },
   { rule: 'control-share', path: 'templates/scripts/k8s-deploy.sh.ejs', why: 'the same loops over the rollout lists repeated; the view can give them as shell arrays (20-K)' },
@@ -43,9 +41,8 @@ const ALLOWED: ReadonlyArray<{ readonly rule: Rule; readonly path: string; reado
   { rule: 'control-share', path: 'templates/docker/__service__/Dockerfile.node-services.ejs', why: 'branches on glibc or musl three times; the service-kind traits table can hand it the lines (20-M)' },
   { rule: 'control-share', path: 'templates/docs/architecture.md.ejs', why: 'prose with per-tier loops and conditions (18.5 %); a docs view can group the services first' },
   { rule: 'control-share', path: 'templates/docs/runbooks.md.ejs', why: 'nested loops over alert groups, rules, checks and fixes (27.6 %): list-shaped prose, a runbooks view can flatten it' },
+  { rule: 'control-share', path: 'templates/docs/runbooks/scaling.md.ejs', why: 'issue 21: prose per service group with conditions for the optional stores (22.6 %); a scaling view can hand it the rows' },
   // Generator files over 300 lines (20-K splits kubernetes and edge; 20-M splits monitoring and the rest).
-  { rule: 'file-length', path: 'generators/lib/prepare/monitoring.ts', why: 'two concerns under banner comments; split (20-M)' },
-  { rule: 'file-length', path: 'generators/lib/prepare/monitoring-alerts.ts', why: 'alert rules as one table; split per group (20-M)' },
   { rule: 'file-length', path: 'generators/lib/prepare/infra.ts', why: 'every data service in one file; split per service (20-M)' },
   { rule: 'file-length', path: 'generators/lib/prepare/provisioning.ts', why: 'Ansible view and cloud-init in one file (20-M)' },
   { rule: 'file-length', path: 'generators/lib/repo-io.ts', why: 'lock, journal, preflight and transaction in one module; split along them' },

@@ -217,6 +217,8 @@ export interface Settings {
   };
   /** The monitoring stack ships (compose.monitoring.yaml, rules, dashboards). */
   readonly monitoring: boolean;
+  /** Where critical alerts page someone besides Slack (monitoring on). */
+  readonly alertPager: Answers['alertPager'];
   readonly backup: {
     /** 5-field cron (UTC) or a macro. */
     readonly schedule: string;

@@ -44,6 +44,8 @@ const multi = <const C extends string>(choices: readonly C[], decl: DeclBase<rea
 export const TLS_MODES = ['letsencrypt', 'provided', 'self-signed'] as const;
 export const SIZE_PROFILES = ['small', 'medium', 'large'] as const;
 export const ENVIRONMENTS = ['staging', 'production'] as const;
+/** Where critical alerts page someone, besides Slack (monitoring on). */
+export const ALERT_PAGERS = ['pagerduty', 'opsgenie', 'webhook', 'none'] as const;
 export const SERVICE_NAMES = CATALOG.map((entry) => entry.name);
 
 /** A service added with the onboarding sub-generator (`yo gitmesh-devops:service`). */
@@ -267,6 +269,15 @@ export const optionDeclarations = {
     description: 'Adds compose.monitoring.yaml and its configuration.',
     default: true,
   } satisfies BooleanDecl,
+  alertPager: choice(ALERT_PAGERS, {
+    flag: 'alert-pager',
+    message: 'Where should critical alerts page someone, besides Slack?',
+    description:
+      '`pagerduty` (Events API v2 routing key), `opsgenie` (API key), `webhook` (any HTTPS endpoint that takes Alertmanager\'s webhook JSON) or `none` (Slack only). Its credential is a secret file; the dead-man\'s switch (Watchdog → heartbeat URL) ships in every case.',
+    // Without the monitoring stack there is no Alertmanager to page from.
+    default: (answers) => (answers.monitoring === false ? 'none' : 'pagerduty'),
+    when: (answers) => answers.monitoring !== false,
+  }),
   backupSchedule: {
     type: 'string',
     flag: 'backup-schedule',

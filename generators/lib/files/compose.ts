@@ -2,6 +2,7 @@
 import { composeView, runsMonitoringStack } from '../prepare/compose.js';
 import { traitsOf } from '../service-kinds.js';
 import { composeOverrideYaml, composeYaml } from './compose-yaml.js';
+import { DEAD_LETTER_MAX_RECEIVES, watchedQueues } from '../prepare/monitoring-queues.js';
 import type { Manifest } from './types.js';
 
 export const composeFiles: Manifest = (model) => [
@@ -18,6 +19,6 @@ export const composeFiles: Manifest = (model) => [
       ]
     : []),
   ...(model.data.redis ? [{ path: 'config/redis/redis.conf', template: 'config/redis/redis.conf.ejs' }] : []),
-  ...(model.data.sqs ? [{ path: 'config/elasticmq/elasticmq.conf', template: 'config/elasticmq/elasticmq.conf.ejs' }] : []),
+  ...(model.data.sqs ? [{ path: 'config/elasticmq/elasticmq.conf', template: 'config/elasticmq/elasticmq.conf.ejs', locals: { queues: watchedQueues(model), maxReceives: DEAD_LETTER_MAX_RECEIVES } }] : []),
   ...(model.services.some((svc) => traitsOf(svc.kind).spaServer) ? [{ path: 'config/frontend/default.conf', template: 'config/frontend/default.conf.ejs' }] : []),
 ];

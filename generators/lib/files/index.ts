@@ -13,10 +13,11 @@ import { kubernetesFiles } from './kubernetes.js';
 import { monitoringFiles } from './monitoring.js';
 import { nginxFiles } from './nginx.js';
 import { provisioningFiles } from './provisioning.js';
+import { runbookFiles } from './runbooks.js';
 import type { FileSpec, Manifest } from './types.js';
 
 /** One manifest per concern. A new concern (kubernetes, ...) registers here. */
-export const MANIFESTS: readonly Manifest[] = [baseFiles, dockerFiles, composeFiles, identityFiles, nginxFiles, ciFiles, backupFiles, monitoringFiles, kubernetesFiles, provisioningFiles, docsFiles];
+export const MANIFESTS: readonly Manifest[] = [baseFiles, dockerFiles, composeFiles, identityFiles, nginxFiles, ciFiles, backupFiles, monitoringFiles, runbookFiles, kubernetesFiles, provisioningFiles, docsFiles];
 
 export function fileSpecs(model: DeploymentModel): FileSpec[] {
   const specs = MANIFESTS.flatMap((manifest) => manifest(model));

@@ -104,7 +104,7 @@ export function buildAppService(spec: Spec, facts: CoreFacts, selected: Readonly
   const traits = traitsOf(spec.kind);
   const { built } = traits;
   // The API registers /health only after it has connected to every dependency: give it time.
-  const healthcheck = healthcheckFor(spec.health, traits.runtime, spec.port, traits.startPeriod);
+  const healthcheck = healthcheckFor(spec.health, traits.runtime, spec.port, traits.startPeriod, spec.needs);
   const workingDir = (WORKDIR[spec.workspace] ?? WORKDIR.external!)(spec.source);
   const dockerTemplate = spec.custom && built ? traits.custom.dockerTemplate : DOCKER_TEMPLATE[spec.workspace];
   const image = !built ? spec.source : `${imageRepository}:\${GITMESH_IMAGE_TAG:?set GITMESH_IMAGE_TAG in .env}`;

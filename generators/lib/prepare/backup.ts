@@ -235,7 +235,7 @@ export function backupContribution(model: DeploymentModel): Contribution {
       timeout: '5s',
       retries: 3,
       startPeriod: '10s',
-      proves: 'supercronic is running and the backup and metrics volumes are writable (backup freshness is alerted on from the metrics)',
+      proves: 'supercronic is running and the backup and metrics volumes are writable (backup freshness: the BackupTooOld and BackupFailed alerts, from its metrics)',
     },
     dependsOn: [...(model.data.postgres ? [{ name: 'postgres', condition: 'service_healthy' as const }] : []), ...(model.data.redis ? [{ name: 'redis', condition: 'service_healthy' as const }] : [])],
     resources: resourcesFor(answers.sizeProfile, 'standard'),

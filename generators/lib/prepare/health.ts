@@ -27,7 +27,16 @@ const pythonProcessProbe = (match: string): string =>
   '        return False\n' +
   "sys.exit(0 if any(alive(p) for p in os.listdir('/proc') if p.isdigit()) else 1)";
 
-export function healthcheckFor(health: Health, runtime: Runtime, port: number | undefined, startPeriod: string): Healthcheck {
+/**
+ * What a worker's liveness check cannot prove, and what does: the queue alerts of the monitoring stack
+ * (prepare/monitoring-alerts-workloads.ts) for SQS consumers; nothing for the others, said plainly.
+ */
+export const workerProgressNote = (needs: readonly string[]): string =>
+  needs.includes('sqs')
+    ? 'workers expose no port, so this check cannot see whether work drains: the QueueMessagesStuck (oldest-message age) and QueueNotConsumed alerts watch the SQS queues when the monitoring stack runs'
+    : 'workers expose no port, so this check cannot see whether the worker makes progress, and nothing upstream reports it';
+
+export function healthcheckFor(health: Health, runtime: Runtime, port: number | undefined, startPeriod: string, needs: readonly string[] = []): Healthcheck {
   if (health.kind === 'http' && port !== undefined) {
     const url = `http://127.0.0.1:${port}${health.path}`;
     const proves = `GET ${health.path} on port ${port} answers 2xx`;
@@ -45,7 +54,7 @@ export function healthcheckFor(health: Health, runtime: Runtime, port: number | 
     return { ...timing, startPeriod, proves, test: ['CMD-SHELL', `nc -z 127.0.0.1 ${port} || exit 1`] };
   }
   const match = health.kind === 'process' ? health.match : '';
-  const proves = `the worker process (${match || 'PID 1'}) is alive and not a zombie; workers expose no port, so queue progress is watched by metrics, not this check`;
+  const proves = `the worker process (${match || 'PID 1'}) is alive and not a zombie; ${workerProgressNote(needs)}`;
   if (runtime === 'node') return { ...timing, startPeriod, proves, test: ['CMD', 'node', '-e', nodeProcessProbe(match)] };
   if (runtime === 'python') return { ...timing, startPeriod, proves, test: ['CMD', 'python', '-c', pythonProcessProbe(match)] };
   return { ...timing, startPeriod, proves: 'PID 1 is alive', test: ['CMD-SHELL', 'kill -0 1'] };

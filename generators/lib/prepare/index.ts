@@ -15,6 +15,7 @@ import { edgeContribution } from './edge/index.js';
 import { buildInfra } from './infra.js';
 import { kubernetesContribution } from './kubernetes/contribution.js';
 import { monitoringContribution, monitoringView } from './monitoring.js';
+import { runbooksContribution } from './runbooks.js';
 import { provisioningContribution } from './provisioning.js';
 
 type Contributor = (model: DeploymentModel) => Contribution;
@@ -22,7 +23,7 @@ type Contributor = (model: DeploymentModel) => Contribution;
 /** Concerns that add services, volumes, secrets, images, make targets and docs to the core model, in order. */
 const SERVING: readonly Contributor[] = [edgeContribution, backupContribution];
 /** The rest, after the monitoring view is built (the monitoring concern contributes from it). */
-const OPERATING: readonly Contributor[] = [ciContribution, kubernetesContribution, provisioningContribution];
+const OPERATING: readonly Contributor[] = [runbooksContribution, ciContribution, kubernetesContribution, provisioningContribution];
 
 /**
  * `model.views` of a model still being built: views are built once, from the finished model, so a concern
@@ -176,6 +177,7 @@ function settingsOf(answers: Answers): Settings {
     environments: answers.environments,
     targets: { compose: answers.targets.includes('compose'), kubernetes: answers.targets.includes('kubernetes') },
     monitoring: answers.monitoring,
+    alertPager: answers.alertPager,
     backup: { schedule: answers.backupSchedule, keepDaily: answers.backupKeepDaily, keepWeekly: answers.backupKeepWeekly, offsite: answers.backupOffsite },
   };
 }

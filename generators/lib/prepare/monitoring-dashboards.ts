@@ -4,7 +4,7 @@
  * file creates, so a dashboard never depends on a datasource picked by name at import time.
  */
 import { DB_NAME } from './wiring.js';
-import type { MonitoringView } from './monitoring.js';
+import type { MonitoringView } from './monitoring-view.js';
 
 export interface Target {
   readonly expr: string;

@@ -4,8 +4,9 @@
  * the exact alerts (labels and expanded annotations) expected, or none on healthy data.
  */
 import type { DeploymentModel } from '../model.js';
-import { backupMaxAgeHours, runbookUrl, type AlertGroup, type AlertRule } from './monitoring-alerts.js';
-import { ALLOY_HTTP_PORT, type MonitoringView } from './monitoring.js';
+import { backupMaxAgeHours, familyOf, runbookUrl, type AlertGroup, type AlertRule } from './monitoring-alerts.js';
+import { QUEUE_EXPORTER } from './monitoring-queues.js';
+import { ALLOY_HTTP_PORT, type MonitoringView } from './monitoring-view.js';
 
 type Pairs = readonly (readonly [string, string])[];
 
@@ -36,7 +37,7 @@ const selector = (name: string, labels: Record<string, string>): string =>
 const expand = (text: string, labels: Record<string, string>): string => text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, key: string) => labels[key] ?? '');
 
 function expect(rule: AlertRule, labels: Record<string, string>): ExpectedAlert {
-  const all = { ...labels, severity: rule.severity };
+  const all = { ...labels, severity: rule.severity, family: familyOf(rule) };
   return {
     labels: Object.entries(all).sort(([a], [b]) => a.localeCompare(b)),
     annotations: [
@@ -55,6 +56,16 @@ export function ruleTests(model: DeploymentModel, view: MonitoringView, groups: 
     return found;
   };
   const tests: RuleTest[] = [];
+
+  tests.push({
+    name: "Watchdog (dead-man's switch) fires from the first evaluation and keeps firing",
+    interval: '1m',
+    series: [],
+    checks: [
+      { evalTime: '0m', alertname: 'Watchdog', expected: [expect(rule('Watchdog'), {})] },
+      { evalTime: '3h', alertname: 'Watchdog', expected: [expect(rule('Watchdog'), {})] },
+    ],
+  });
 
   const down = { job: 'node', instance: 'node-exporter:9100' };
   tests.push({
@@ -91,7 +102,7 @@ export function ruleTests(model: DeploymentModel, view: MonitoringView, groups: 
     checks: [{ evalTime: '6h30m', alertname: 'HostDiskFillingUp', expected: [] }],
   });
 
-  const maxAge = backupMaxAgeHours(model.answers.backupSchedule);
+  const maxAge = backupMaxAgeHours(model.settings.backup.schedule);
   const samples = (maxAge + 2) * 12;
   const backup = { job: 'node', instance: 'node-exporter:9100' };
   tests.push({
@@ -131,6 +142,82 @@ export function ruleTests(model: DeploymentModel, view: MonitoringView, groups: 
         { series: selector(req, { ...base, status: '502' }), values: '0+1x20' },
       ],
       checks: [{ evalTime: '15m', alertname: 'EdgeHigh5xxRatio', expected: [] }],
+    });
+  }
+
+  const work = view.queues.find((q) => q.deadLetter);
+  if (work) {
+    const exporter = { job: 'elasticmq', instance: `${QUEUE_EXPORTER.service}:${QUEUE_EXPORTER.port}` };
+    const queue = { ...exporter, queue: work.name, dead_letter: 'false' };
+    const dead = { ...exporter, queue: work.deadLetter!, dead_letter: 'true' };
+    const visible = 'elasticmq_queue_messages_visible';
+    const inFlight = 'elasticmq_queue_messages_in_flight';
+    const age = 'elasticmq_queue_oldest_message_age_seconds';
+    tests.push({
+      name: 'A queue that never drains: warning after 15 minutes, critical after an hour (one family)',
+      interval: '1m',
+      // The age grows by 60 s a minute: nothing is consumed.
+      series: [{ series: selector(age, queue), values: '0+60x90' }],
+      checks: [
+        { evalTime: '10m', alertname: 'QueueOldestMessageOld', expected: [] },
+        { evalTime: '25m', alertname: 'QueueOldestMessageOld', expected: [expect(rule('QueueOldestMessageOld'), queue)] },
+        { evalTime: '50m', alertname: 'QueueMessagesStuck', expected: [] },
+        { evalTime: '70m', alertname: 'QueueMessagesStuck', expected: [expect(rule('QueueMessagesStuck'), queue)] },
+      ],
+    });
+    tests.push({
+      name: 'A queue that keeps draining stays quiet (its age drops back to zero)',
+      interval: '1m',
+      series: [{ series: selector(age, queue), values: '0 60 120 0 60 0 0 60 120 180 0 0x80' }],
+      checks: [
+        { evalTime: '90m', alertname: 'QueueOldestMessageOld', expected: [] },
+        { evalTime: '90m', alertname: 'QueueMessagesStuck', expected: [] },
+      ],
+    });
+    tests.push({
+      name: 'QueueNotConsumed fires when messages wait and none is in flight; QueueBacklogHigh on a deep queue',
+      interval: '1m',
+      series: [
+        { series: selector(visible, queue), values: '1500x30' },
+        { series: selector(inFlight, queue), values: '0x30' },
+      ],
+      checks: [
+        { evalTime: '20m', alertname: 'QueueNotConsumed', expected: [expect(rule('QueueNotConsumed'), queue)] },
+        { evalTime: '20m', alertname: 'QueueBacklogHigh', expected: [expect(rule('QueueBacklogHigh'), queue)] },
+      ],
+    });
+    tests.push({
+      name: 'A busy queue being consumed stays quiet',
+      interval: '1m',
+      series: [
+        { series: selector(visible, queue), values: '40x30' },
+        { series: selector(inFlight, queue), values: '10x30' },
+      ],
+      checks: [
+        { evalTime: '20m', alertname: 'QueueNotConsumed', expected: [] },
+        { evalTime: '20m', alertname: 'QueueBacklogHigh', expected: [] },
+      ],
+    });
+    tests.push({
+      name: 'QueueDeadLetters fires on messages in a dead-letter queue, not on an empty one',
+      interval: '1m',
+      series: [
+        { series: selector(visible, dead), values: '0x5 3x20' },
+        { series: selector(visible, { ...dead, queue: `other-${work.deadLetter!}` }), values: '0x25' },
+      ],
+      checks: [
+        { evalTime: '4m', alertname: 'QueueDeadLetters', expected: [] },
+        { evalTime: '15m', alertname: 'QueueDeadLetters', expected: [expect(rule('QueueDeadLetters'), dead)] },
+      ],
+    });
+    tests.push({
+      name: 'QueueStatsUnavailable fires when ElasticMQ stops answering, quiet while it answers',
+      interval: '1m',
+      series: [{ series: selector('elasticmq_up', exporter), values: '1x5 0x10' }],
+      checks: [
+        { evalTime: '4m', alertname: 'QueueStatsUnavailable', expected: [] },
+        { evalTime: '14m', alertname: 'QueueStatsUnavailable', expected: [expect(rule('QueueStatsUnavailable'), exporter)] },
+      ],
     });
   }
 

@@ -97,7 +97,7 @@ export function planVolumes(workloads: readonly Workload[], sizeProfile: Setting
 }
 
 /** Workers that must run exactly once (a scheduler, a single gateway connection): no HPA, never scaled. */
-const SINGLETONS: ReadonlySet<string> = new Set(['job-generator', 'discord-ws']);
+export const SINGLETONS: ReadonlySet<string> = new Set(['job-generator', 'discord-ws']);
 
 /** HPA ceiling as a multiple of the minimum, per size profile. */
 const HPA_FACTOR = { small: 2, medium: 3, large: 4 } as const;
