@@ -142,7 +142,7 @@ function settingsOf(answers: Answers): Settings {
     environments: answers.environments,
     targets: { compose: answers.targets.includes('compose'), kubernetes: answers.targets.includes('kubernetes') },
     monitoring: answers.monitoring,
-    backup: { schedule: answers.backupSchedule, keepDaily: answers.backupKeepDaily, keepWeekly: answers.backupKeepWeekly, offsite: answers.backupOffsite },
+    backup: { schedule: answers.backupSchedule, keepDaily: answers.backupKeepDaily, keepWeekly: answers.backupKeepWeekly, offsite: answers.backupOffsite, singleHostAccepted: answers.acceptSingleHostBackups && !answers.backupOffsite },
   };
 }
 

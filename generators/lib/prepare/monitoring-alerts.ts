@@ -3,6 +3,7 @@
  * fixes), so docs/runbooks.md always has a heading for every `runbook_url`.
  * Annotations only template `$labels` (never `$value`) so the rule unit tests can state them exactly.
  */
+import { pitrAlertRules } from './backup/pitr-alerts.js';
 import { cronFields } from '../checks.js';
 import type { DeploymentModel } from '../model.js';
 import type { MonitoringView } from './monitoring.js';
@@ -516,6 +517,8 @@ export function alertGroups(model: DeploymentModel, view: MonitoringView): Alert
           fixes: ['Fix the cause, take a fresh backup and run the drill again (docs/backup.md).'],
         },
       },
+      // PITR (Barman): WAL lag, receiver, slot, failed/old base backup, stale archive (issue 16).
+      ...pitrAlertRules(model),
     ],
   });
 
