@@ -230,10 +230,12 @@ describe('backup concern: model, image and files', () => {
     const external = modelFrom({ postgres: false, redis: false, opensearch: 'none' }).composeServices.find((s) => s.name === 'backup');
     assert.ok(external?.environment.some(([k, v]) => k === 'PG_HOST' && v.startsWith('${DB_WRITE_HOST')));
     assert.deepEqual(external?.dependsOn, []);
-    const base = modelFrom({});
-    assert.deepEqual(backupContribution(base).secrets, []);
-    const offsite = backupContribution({ ...base, answers: { ...base.answers, backupOffsite: true } as typeof base.answers });
-    assert.deepEqual(offsite.secrets?.map((s) => [s.name, s.source.kind]), [['backup_offsite_access_key_id', 'operator'], ['backup_offsite_secret_access_key', 'operator']]);
+    // Staging only: offsite off by default; the Barman role's password is the only secret.
+    assert.deepEqual(backupContribution(modelFrom({ environments: ['staging'] })).secrets?.map((s) => s.name), ['postgres_backup_password']);
+    assert.deepEqual(backupContribution(modelFrom({ environments: ['staging'], postgres: false, redis: false, opensearch: 'none' })).secrets, []);
+    // Production (a default environment): offsite on by default, its credentials are operator secrets.
+    const offsite = backupContribution(modelFrom({}));
+    assert.deepEqual(offsite.secrets?.map((s) => [s.name, s.source.kind]), [['postgres_backup_password', 'random'], ['backup_offsite_access_key_id', 'optional'], ['backup_offsite_secret_access_key', 'optional']]);
   });
 
   it('builds FROM the postgres image of the server major, pinned, and passes dockerfile-utils', async () => {
@@ -243,7 +245,7 @@ describe('backup concern: model, image and files', () => {
     assert.ok(dockerfile.includes(`FROM ${IMAGES.postgres}`));
     assert.match(dockerfile, /USER 10001:10001/);
     assert.deepEqual(await dockerfileErrors(dockerfile), []);
-    assert.match(readFileSync(join(dir, 'config/backup/crontab'), 'utf8'), /^15 2 \* \* \* \/opt\/gitmesh-backup\/backup\.sh$/m);
+    assert.match(readFileSync(join(dir, 'config/backup/crontab'), 'utf8'), /^15 2 \* \* \* \/opt\/gitmesh-backup\/backup\.sh --if-idle$/m);
     rmSync(dir, { recursive: true });
   });
 

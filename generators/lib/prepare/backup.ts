@@ -183,8 +183,10 @@ export function backupContribution(model: DeploymentModel): Contribution {
   const repository = `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-backup`;
   const secrets: Secret[] = view.offsite
     ? [
-        { name: 'backup_offsite_access_key_id', description: 'Access key id for the offsite (S3-compatible) backup bucket', source: { kind: 'operator' } },
-        { name: 'backup_offsite_secret_access_key', description: 'Secret access key for the offsite (S3-compatible) backup bucket', source: { kind: 'operator' } },
+        // Optional: `make secrets` writes them empty, so a fresh production stack starts; until they and
+        // BACKUP_OFFSITE_BUCKET are filled in, nothing leaves the host and PitrOffsiteNotConfigured fires.
+        { name: 'backup_offsite_access_key_id', description: 'Access key id for the offsite (S3-compatible) backup bucket', source: { kind: 'optional' } },
+        { name: 'backup_offsite_secret_access_key', description: 'Secret access key for the offsite (S3-compatible) backup bucket', source: { kind: 'optional' } },
       ]
     : [];
   const env = (name: string): [string, string] => [name, `\${${name}:-}`];

@@ -158,10 +158,20 @@ export function pitrRuleCases(model: DeploymentModel): PitrRuleCase[] {
     { name: 'PitrWalReceiverDown fires after 5 minutes without streaming', alert: 'PitrWalReceiverDown', series: [{ metric: m.receiverUp, values: '1 1 0x10' }], evalTime: '9m', fires: true },
     { name: 'PitrWalReceiverDown stays quiet while streaming', alert: 'PitrWalReceiverDown', series: [{ metric: m.receiverUp, values: '1x12' }], evalTime: '10m', fires: false },
     { name: 'PitrWalLagHigh fires when the slot holds over 1 GiB for 10 minutes', alert: 'PitrWalLagHigh', series: [{ metric: m.walLag, values: '2000000000x15' }], evalTime: '12m', fires: true },
-    ...(view.offsite ? [{ name: 'PitrOffsiteNotConfigured fires after an hour without a bucket', alert: 'PitrOffsiteNotConfigured', series: [{ metric: m.offsiteBucketSet, values: '0x70' }], evalTime: '65m', fires: true }] : []),
+    { name: 'PitrWalLagHigh stays quiet with a few MB of lag', alert: 'PitrWalLagHigh', series: [{ metric: m.walLag, values: '4000000x15' }], evalTime: '12m', fires: false },
+    ...(view.offsite
+      ? [
+          { name: 'PitrOffsiteNotConfigured fires after an hour without a bucket', alert: 'PitrOffsiteNotConfigured', series: [{ metric: m.offsiteBucketSet, values: '0x70' }], evalTime: '65m', fires: true },
+          { name: 'PitrOffsiteNotConfigured stays quiet with a bucket', alert: 'PitrOffsiteNotConfigured', series: [{ metric: m.offsiteBucketSet, values: '1x70' }], evalTime: '65m', fires: false },
+        ]
+      : []),
     { name: 'PitrSlotLost fires at once', alert: 'PitrSlotLost', series: [{ metric: m.slotLost, values: '0 1x3' }], evalTime: '2m', fires: true },
+    { name: 'PitrSlotLost stays quiet while the slot keeps its WAL', alert: 'PitrSlotLost', series: [{ metric: m.slotLost, values: '0x3' }], evalTime: '2m', fires: false },
     { name: 'PitrBaseBackupFailed fires at once', alert: 'PitrBaseBackupFailed', series: [{ metric: m.lastBackupFailed, values: '0 1x3' }], evalTime: '2m', fires: true },
-    { name: `PitrBaseBackupTooOld fires once the newest base backup is older than ${hours}h`, alert: 'PitrBaseBackupTooOld', series: [{ metric: m.lastBackup, values: `0x${(hours + 1) * 60}` }], evalTime: `${hours}h20m`, fires: true },
+    { name: 'PitrBaseBackupFailed stays quiet after a good backup', alert: 'PitrBaseBackupFailed', series: [{ metric: m.lastBackupFailed, values: '0x3' }], evalTime: '2m', fires: false },
+    // A timestamp far enough in the past instead of days of samples: promtool evaluates every minute of a test.
+    { name: `PitrBaseBackupTooOld fires once the newest base backup is older than ${hours}h`, alert: 'PitrBaseBackupTooOld', series: [{ metric: m.lastBackup, values: `-${hours * 3600 + 600}x30` }], evalTime: '20m', fires: true },
+    { name: `PitrBaseBackupTooOld stays quiet while the newest base backup is younger than ${hours}h`, alert: 'PitrBaseBackupTooOld', series: [{ metric: m.lastBackup, values: `-${hours * 3600 - 3600}x30` }], evalTime: '20m', fires: false },
     {
       name: 'PitrArchiveStale fires when the server writes WAL and nothing is archived for 30 minutes',
       alert: 'PitrArchiveStale',
