@@ -35,6 +35,9 @@ REQUIRED=(
   iproute2                 # ip: the edge tests run nginx in a private network namespace
   jq                       # backup scripts: manifests, alert payloads
   rclone                   # backup scripts: offsite copy (against an S3 stand-in)
+  barman                   # PITR: the generated barman service's tool, run against a real PostgreSQL 15
+  barman-cli-cloud         # barman-cloud-* (offsite S3 copy of base backups and WAL)
+  python3-boto3            # barman-cloud's S3 client
   time                     # GNU time: peak RSS in npm run bench
   git
   # Rehearsal of the Python worker's image build: Debian's interpreter, venv, pip, and the setuptools
@@ -66,7 +69,8 @@ SERVICES=(nginx postgresql redis-server prometheus prometheus-alertmanager prome
 COMMANDS=(nginx psql redis-server redis-cli shellcheck promtool amtool docker-compose
   testssl wrk hyperfine zstd pigz curl openssl flock git jq rclone tar tmux make g++ runuser
   debootstrap systemd-nspawn nsenter unshare socat busybox ssh ssh-keygen
-  ansible-playbook ansible-inventory ansible-lint yamllint cloud-init caddy valgrind callgrind_control)
+  ansible-playbook ansible-inventory ansible-lint yamllint cloud-init caddy valgrind callgrind_control
+  barman barman-cloud-backup barman-cloud-wal-archive barman-cloud-restore pg_receivewal)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 
@@ -127,6 +131,11 @@ quiesce_services() {
       "${SUDO[@]}" update-rc.d "${svc}" disable >/dev/null 2>&1 || true
     fi
   done
+  # barman ships /etc/cron.d/barman (`barman cron` every minute as user barman): the tests run their own
+  # barman with their own config, so the machine's cron must never run it.
+  if [[ -e /etc/cron.d/barman ]] && grep -q '^[^#]' /etc/cron.d/barman; then
+    "${SUDO[@]}" sed -i 's/^\([^#]\)/# disabled by .ci\/install-deps.sh: \1/' /etc/cron.d/barman
+  fi
   # Debian's own switch for pg_ctlcluster-managed clusters: never auto-start.
   local conf
   for conf in /etc/postgresql/*/*/start.conf; do

@@ -230,10 +230,12 @@ describe('backup concern: model, image and files', () => {
     const external = modelFrom({ postgres: false, redis: false, opensearch: 'none' }).composeServices.find((s) => s.name === 'backup');
     assert.ok(external?.environment.some(([k, v]) => k === 'PG_HOST' && v.startsWith('${DB_WRITE_HOST')));
     assert.deepEqual(external?.dependsOn, []);
-    const base = modelFrom({});
-    assert.deepEqual(backupContribution(base).secrets, []);
-    const offsite = backupContribution({ ...base, answers: { ...base.answers, backupOffsite: true } as typeof base.answers });
-    assert.deepEqual(offsite.secrets?.map((s) => [s.name, s.source.kind]), [['backup_offsite_access_key_id', 'operator'], ['backup_offsite_secret_access_key', 'operator']]);
+    // Staging only: offsite off by default; the Barman role's password is the only secret.
+    assert.deepEqual(backupContribution(modelFrom({ environments: ['staging'] })).secrets?.map((s) => s.name), ['postgres_backup_password']);
+    assert.deepEqual(backupContribution(modelFrom({ environments: ['staging'], postgres: false, redis: false, opensearch: 'none' })).secrets, []);
+    // Production (a default environment): offsite on by default, its credentials are operator secrets.
+    const offsite = backupContribution(modelFrom({}));
+    assert.deepEqual(offsite.secrets?.map((s) => [s.name, s.source.kind]), [['postgres_backup_password', 'random'], ['backup_offsite_access_key_id', 'optional'], ['backup_offsite_secret_access_key', 'optional']]);
   });
 
   it('builds FROM the postgres image of the server major, pinned, and passes dockerfile-utils', async () => {
@@ -243,7 +245,7 @@ describe('backup concern: model, image and files', () => {
     assert.ok(dockerfile.includes(`FROM ${IMAGES.postgres}`));
     assert.match(dockerfile, /USER 10001:10001/);
     assert.deepEqual(await dockerfileErrors(dockerfile), []);
-    assert.match(readFileSync(join(dir, 'config/backup/crontab'), 'utf8'), /^15 2 \* \* \* \/opt\/gitmesh-backup\/backup\.sh$/m);
+    assert.match(readFileSync(join(dir, 'config/backup/crontab'), 'utf8'), /^15 2 \* \* \* \/opt\/gitmesh-backup\/backup\.sh --if-idle$/m);
     rmSync(dir, { recursive: true });
   });
 
@@ -875,18 +877,35 @@ break" SELECT generate_series(1, 10);
     }
   });
 
-  it('two concurrent runs: the second exits 0 at once because of the lock; the first completes', async () => {
+  it('two concurrent runs: a scheduled run (--if-idle) skips with exit 0; a requested run fails with 75 once BACKUP_LOCK_WAIT passes (make backup || die never passes silently); the first completes', async () => {
     const dir = join(stack.root, 'concurrent');
     const slow = slowTool(stack.root, 'pg_dump', 2);
     const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', BACKUP_NOW: String(T0) });
     const first = stack.spawnScript('backup.sh', { ...env, PATH: `${slow}:${env.PATH}` });
     const firstExit = new Promise<number | null>((resolve) => first.once('exit', resolve));
     await waitFor(() => partials(dir).length === 1, 'the first run to start');
-    const second = await stack.run('backup.sh', [], { ...env, BACKUP_NOW: String(T0 + 60) });
-    assert.equal(second.exitCode, 0);
-    assert.match(second.stderr, /holds .*lock; nothing to do/);
+    const scheduled = await stack.run('backup.sh', ['--if-idle'], { ...env, BACKUP_NOW: String(T0 + 60) });
+    assert.equal(scheduled.exitCode, 0);
+    assert.match(scheduled.stderr, /holds .*lock; nothing to do/);
+    const requested = await stack.run('backup.sh', [], { ...env, BACKUP_NOW: String(T0 + 60), BACKUP_LOCK_WAIT: '1' });
+    assert.equal(requested.exitCode, 75, requested.stderr);
+    assert.match(requested.stderr, /still holds .*lock after 1s; no backup was taken/);
     assert.equal(await firstExit, 0);
     assert.deepEqual(sets(dir), ['20250101T021500Z']);
+  });
+
+  it('a requested run waits for the lock (bounded by BACKUP_LOCK_WAIT) and then takes its set', async () => {
+    const dir = join(stack.root, 'concurrent-wait');
+    const slow = slowTool(stack.root, 'pg_dump', 2);
+    const env = stack.env(dir, { BACKUP_COMPONENTS: 'postgres', BACKUP_NOW: String(T0) });
+    const first = stack.spawnScript('backup.sh', { ...env, PATH: `${slow}:${env.PATH}` });
+    const firstExit = new Promise<number | null>((resolve) => first.once('exit', resolve));
+    await waitFor(() => partials(dir).length === 1, 'the first run to start');
+    const requested = await stack.run('backup.sh', [], { ...env, BACKUP_NOW: String(T0 + 60), BACKUP_LOCK_WAIT: '600' });
+    assert.equal(requested.exitCode, 0, requested.stderr);
+    assert.equal(await firstExit, 0);
+    // Retention keeps the newest set of the day: the waiting run's.
+    assert.deepEqual(sets(dir), ['20250101T021600Z']);
   });
 
   it('corrupted archive: restore.sh refuses at the checksum step and touches nothing', async () => {

@@ -175,6 +175,9 @@ export function crossCheck(answers: Answers): string[] {
   if (answers.tlsMode === 'letsencrypt' && /(?:^|\.)(?:localhost|local|test|invalid|internal|lan|home\.arpa)$/.test(answers.domain)) {
     problems.push(`--tls-mode letsencrypt cannot issue a certificate for "${answers.domain}"; use --tls-mode self-signed for local names`);
   }
+  if (answers.environments.includes('production') && !answers.backupOffsite && !answers.acceptSingleHostBackups) {
+    problems.push('production backups must leave the host: add --backup-offsite (an S3-compatible bucket; copies are encrypted) or, to keep them on this host only and lose them with it, --accept-single-host-backups');
+  }
   if (answers.hstsPreload && answers.hstsMaxAge < 31536000) problems.push('--hsts-preload requires --hsts-max-age of at least 31536000 (one year)');
   const hasSqs = answers.queue !== 'kafka';
   const hasKafka = answers.queue !== 'sqs';

@@ -225,6 +225,8 @@ export interface Settings {
     readonly keepDaily: number;
     readonly keepWeekly: number;
     readonly offsite: boolean;
+    /** Production runs without an offsite copy, and the team recorded that it accepts it (--accept-single-host-backups). */
+    readonly singleHostAccepted: boolean;
   };
 }
 

@@ -308,9 +308,17 @@ export const optionDeclarations = {
   backupOffsite: {
     type: 'boolean',
     flag: 'backup-offsite',
-    message: 'Copy every backup set offsite to S3-compatible storage (rclone)?',
-    description: 'Needs the bucket settings in .env and two operator secrets (access key id and secret key).',
+    message: 'Copy backups offsite to S3-compatible storage (PITR base backups and WAL, logical sets, OpenSearch snapshots)?',
+    description: 'On by default when production is an environment: a lost host must not lose the data. Needs the bucket settings in .env and two operator secrets (access key id and secret key).',
+    default: (answers) => Array.isArray(answers.environments) && answers.environments.includes('production'),
+  } satisfies BooleanDecl,
+  acceptSingleHostBackups: {
+    type: 'boolean',
+    flag: 'accept-single-host-backups',
+    message: 'Accept that production backups stay on the Docker host (a lost host loses the data)?',
+    description: 'Production without --backup-offsite is refused unless this records, in .yo-rc.json, that the team accepts single-host backups.',
     default: false,
+    when: (answers) => Array.isArray(answers.environments) && answers.environments.includes('production') && answers.backupOffsite === false,
   } satisfies BooleanDecl,
   customServices: {
     type: 'json',

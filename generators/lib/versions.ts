@@ -170,3 +170,10 @@ export const APP_GID = 10001;
  * the pinned base image fixes the Alpine branch, whose stable repository only takes fixes.
  */
 export const BACKUP_APK = ['bash~5', 'coreutils~9', 'tar~1', 'curl~8', 'jq~1', 'zstd~1.5', 'age~1', 'gnupg~2.4', 'rclone~1', 'supercronic~0.2', 'util-linux-misc~2'] as const;
+
+/**
+ * Barman of the barman service (PITR), installed with pip into the backup image: 3.20.1 is the newest release
+ * (PyPI, 2026-09). The suite runs the generated configuration with Debian 12's Barman 3.4 (the packaged one);
+ * every option it writes exists in both.
+ */
+export const BARMAN_VERSION = '3.20.1';

@@ -18,6 +18,8 @@ function hbaRules(view: ReturnType<typeof postgresRolesView>, replica: boolean):
     '# The bootstrap superuser: the role setup jobs and (until it moves to its own role) the backup job.',
     `host    all          ${view.superuser}     samenet        scram-sha-256`,
     `host    all          ${view.backup} samenet        scram-sha-256`,
+    '# Barman (the barman service) streams WAL and base backups as the backup role (issue 16).',
+    `host    replication  ${view.backup}  samenet    scram-sha-256`,
     ...(replica ? ['host    replication  replicator  samenet        scram-sha-256'] : []),
     'host    all          all         all            reject',
   ];

@@ -9,6 +9,7 @@ import { resourcesFor } from '../sizing.js';
 import { APP_GID, APP_UID } from '../versions.js';
 import { REDIS_USERS } from './identities.js';
 import { DB_NAME, DB_USER } from './wiring.js';
+import { PITR_CONFIG, PITR_SCRIPTS_DIR, PITR_SECRET, PITR_SERVICE, PITR_UID, PITR_VOLUME, pitrView } from './backup/barman.js';
 
 const REDIS_BACKUP = REDIS_USERS.find((user) => user.name === 'backup')!;
 
@@ -108,11 +109,13 @@ export interface BackupView {
   readonly redisFileOwner: string;
   /** RPO/RTO statements for the runbook. */
   readonly rpo: string;
+  /** Compose services of the data tier the sets restore into, started first after a host loss. */
+  readonly dataTier: readonly string[];
 }
 
-/** Offsite copies need S3 credentials the operator supplies: opt in with the `backupOffsite` answer. */
+/** Offsite copies need S3 credentials the operator supplies: on by default for production (settings.backup.offsite). */
 function offsiteEnabled(model: DeploymentModel): boolean {
-  return model.answers.backupOffsite;
+  return model.settings.backup.offsite;
 }
 
 /** Worst-case data loss for a cron schedule, in words (a set per run; loss is everything since the last set). */
@@ -171,6 +174,7 @@ export function backupView(model: DeploymentModel): BackupView {
     writers: model.composeServices.filter((svc) => svc.tier === 'app' || svc.name === 'temporal').map((svc) => svc.name),
     redisFileOwner: REDIS_FILE_OWNER,
     rpo: rpoFor(answers.backupSchedule),
+    dataTier: [...(model.data.postgres ? ['postgres'] : []), ...(model.data.redis ? ['redis'] : []), ...(model.data.opensearch !== 'none' ? [opensearchHost] : [])],
   };
 }
 
@@ -182,8 +186,10 @@ export function backupContribution(model: DeploymentModel): Contribution {
   const repository = `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-backup`;
   const secrets: Secret[] = view.offsite
     ? [
-        { name: 'backup_offsite_access_key_id', description: 'Access key id for the offsite (S3-compatible) backup bucket', source: { kind: 'operator' } },
-        { name: 'backup_offsite_secret_access_key', description: 'Secret access key for the offsite (S3-compatible) backup bucket', source: { kind: 'operator' } },
+        // Optional: `make secrets` writes them empty, so a fresh production stack starts; until they and
+        // BACKUP_OFFSITE_BUCKET are filled in, nothing leaves the host and PitrOffsiteNotConfigured fires.
+        { name: 'backup_offsite_access_key_id', description: 'Access key id for the offsite (S3-compatible) backup bucket', source: { kind: 'optional' } },
+        { name: 'backup_offsite_secret_access_key', description: 'Secret access key for the offsite (S3-compatible) backup bucket', source: { kind: 'optional' } },
       ]
     : [];
   const env = (name: string): [string, string] => [name, `\${${name}:-}`];
@@ -252,11 +258,65 @@ export function backupContribution(model: DeploymentModel): Contribution {
       { name: 'verify-backup', schedule: view.verifySchedule, command: [`${view.scriptsDir}/verify-backup.sh`], what: 'restore drill' },
     ],
   };
+  const pitr = pitrView(model);
+  const barman: ComposeService[] = pitr
+    ? [
+        {
+          ...service,
+          name: PITR_SERVICE,
+          description: `Barman: streams WAL from postgres (slot ${pitr.slot}), base backups ${pitr.schedule} UTC, recovery window ${pitr.recoveryWindowDays} days${pitr.offsite ? ', copies offsite (barman-cloud)' : ''}`,
+          command: [`${PITR_SCRIPTS_DIR}/barman-entrypoint.sh`],
+          // The image's postgres user: a recovered data directory belongs to the uid the postgres service runs as.
+          user: `${PITR_UID}:${PITR_UID}`,
+          groupAdd: [String(APP_GID)],
+          environment: [
+            ['TZ', 'UTC'],
+            ['HOME', '/tmp'],
+            ['BACKUP_METRICS_DIR', view.metricsDir],
+            ['BACKUP_ENVIRONMENT', '${BACKUP_ENVIRONMENT:-production}'],
+            ...(view.offsite ? [env('BACKUP_OFFSITE_BUCKET'), env('BACKUP_OFFSITE_ENDPOINT'), ['BACKUP_OFFSITE_SSE', '${BACKUP_OFFSITE_SSE-AES256}'] as [string, string]] : []),
+          ],
+          secrets: ['postgres_password', PITR_SECRET, ...secrets.map((s) => s.name)],
+          mounts: [
+            { type: 'volume', source: PITR_VOLUME, target: pitr.home, readOnly: false },
+            { type: 'volume', source: BACKUP_METRICS_VOLUME, target: view.metricsDir, readOnly: false },
+            ...['pitr-lib.sh', 'barman-entrypoint.sh', 'pitr-backup.sh', 'pitr-metrics.sh', 'switch-wal.sh', 'restore-pitr.sh', ...(pitr.offsite ? ['offsite-lib.sh', 'offsite-wal.sh', 'offsite-backup.sh'] : [])].map((name) =>
+              bind(`./scripts/pitr/${name}`, `${PITR_SCRIPTS_DIR}/${name}`),
+            ),
+            bind('./config/backup/barman.conf', PITR_CONFIG),
+            bind('./config/backup/pitr.env', '/etc/gitmesh-backup/pitr.env'),
+            bind('./config/backup/barman.crontab', '/etc/gitmesh-backup/barman.crontab'),
+          ],
+          healthcheck: {
+            test: ['CMD-SHELL', `pgrep -x supercronic >/dev/null && pgrep -f pg_receivewal >/dev/null && test -w ${pitr.home}`],
+            interval: '60s',
+            timeout: '5s',
+            retries: 3,
+            startPeriod: '120s',
+            proves: 'the schedule runs and pg_receivewal streams WAL (archive freshness and barman check are alerted on from the metrics)',
+          },
+          dependsOn: [{ name: 'postgres', condition: 'service_healthy' }],
+          stopGracePeriod: '60s',
+        },
+      ]
+    : [];
   const run = (script: string, args = ''): string => `$(DC) run --rm --no-deps backup ${view.scriptsDir}/${script}${args ? ` ${args}` : ''}`;
   const makeTargets: MakeTarget[] = [
     { name: 'backup', help: 'Take a backup set now (same script as the schedule)', deps: ['.env'], recipe: [run('backup.sh')] },
     { name: 'verify-backup', help: 'Restore drill: restore the newest set into a scratch database and compare row counts', deps: ['.env'], recipe: [run('verify-backup.sh')] },
     { name: 'backups', help: 'List the backup sets', deps: ['.env'], recipe: [run('restore.sh', '--list')] },
+    ...(pitr
+      ? [
+          { name: 'backup-pitr', help: 'Take a Barman base backup now (PITR; same script as the schedule)', deps: ['.env'], recipe: [`$(DC) exec ${PITR_SERVICE} ${PITR_SCRIPTS_DIR}/pitr-backup.sh --immediate`] },
+          { name: 'backups-pitr', help: 'List the Barman base backups and the WAL archive status', deps: ['.env'], recipe: [`$(DC) exec ${PITR_SERVICE} barman -c ${PITR_CONFIG} list-backup ${pitr.server}`, `$(DC) exec ${PITR_SERVICE} barman -c ${PITR_CONFIG} check ${pitr.server}`] },
+          {
+            name: 'restore-pitr',
+            help: "Point-in-time restore: TARGET_TIME='YYYY-MM-DD HH:MM:SS+00' (or LATEST=1) [CONFIRM=production]; verifies, swaps, keeps the old data directory",
+            deps: ['.env'],
+            recipe: [`COMPOSE="$(DC)" ./scripts/restore-pitr-stack.sh $(if $(LATEST),--latest,--target-time "$(TARGET_TIME)") $(if $(filter production,$(CONFIRM)),--confirm-production)`],
+          },
+        ]
+      : []),
     {
       name: 'restore',
       help: 'Restore a set: SET=<id> (default latest) ONLY=postgres,redis,opensearch CONFIRM=production',
@@ -265,12 +325,16 @@ export function backupContribution(model: DeploymentModel): Contribution {
     },
   ];
   return {
-    services: [service],
+    services: [service, ...barman],
     volumes: [
+      ...(pitr ? [{ name: PITR_VOLUME, description: `Barman home: base backups, the WAL archive (recovery window ${pitr.recoveryWindowDays} days) and its log` }] : []),
       { name: BACKUP_VOLUME, description: `Backup sets (PostgreSQL dumps of ${view.pgDatabases.map((db) => db.name).join(', ')}, Redis RDB, OpenSearch snapshot metadata) and their manifests` },
       { name: BACKUP_METRICS_VOLUME, description: 'Prometheus textfile-collector files written by the backup scripts' },
     ],
-    secrets,
+    secrets: [
+      ...(pitr ? [{ name: PITR_SECRET, description: 'Password of the gitmesh_backup role Barman streams and backs up with', source: { kind: 'random' as const, bytes: 32 } }] : []),
+      ...secrets,
+    ],
     builtImages: [{ name: 'backup', repository, dockerfile: 'docker/backup/Dockerfile', context: 'docker/backup' }],
     makeTargets,
     docs: [
@@ -287,6 +351,7 @@ export function backupContribution(model: DeploymentModel): Contribution {
             ['BACKUP_OFFSITE_ENDPOINT', '', 'S3 endpoint URL (empty for AWS)'],
             ['BACKUP_OFFSITE_PROVIDER', 'Other', 'rclone S3 provider: AWS, Minio, Wasabi, Other, ...'],
             ['BACKUP_OFFSITE_REGION', '', 'S3 region'],
+            ...(pitr ? ([['BACKUP_OFFSITE_SSE', 'AES256', 'Server-side encryption barman-cloud asks the bucket for (AES256 or aws:kms; empty: none)']] as [string, string, string][]) : []),
           ] as [string, string, string][])
         : []),
     ],

@@ -178,7 +178,7 @@ function settingsOf(answers: Answers): Settings {
     targets: { compose: answers.targets.includes('compose'), kubernetes: answers.targets.includes('kubernetes') },
     monitoring: answers.monitoring,
     alertPager: answers.alertPager,
-    backup: { schedule: answers.backupSchedule, keepDaily: answers.backupKeepDaily, keepWeekly: answers.backupKeepWeekly, offsite: answers.backupOffsite },
+    backup: { schedule: answers.backupSchedule, keepDaily: answers.backupKeepDaily, keepWeekly: answers.backupKeepWeekly, offsite: answers.backupOffsite, singleHostAccepted: answers.acceptSingleHostBackups && !answers.backupOffsite },
   };
 }
 

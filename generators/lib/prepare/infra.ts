@@ -114,6 +114,9 @@ export function buildInfra(facts: CoreFacts): Infra {
           '-c', 'max_replication_slots=5',
           // Headroom for a standby that reconnects without its slot (and for pg_basebackup).
           '-c', 'wal_keep_size=512MB',
+          // Bounds the WAL Barman's slot keeps while Barman is down: the server keeps running; past it the slot is
+          // lost (alerted) and the next base backup starts a new recovery window (issue 16).
+          '-c', 'max_slot_wal_keep_size=4GB',
           '-c', 'hot_standby=on',
           '-c', 'password_encryption=scram-sha-256',
           '-c', 'log_min_duration_statement=1000',

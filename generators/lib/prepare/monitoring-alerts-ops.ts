@@ -2,6 +2,7 @@
  * Alerts about operations: backups and restore drills, and the monitoring pipeline itself (notifications, traces).
  */
 import type { DeploymentModel } from '../model.js';
+import { pitrAlertRules } from './backup/pitr-alerts.js';
 import { backupMaxAgeHours, DC, type AlertGroup } from './monitoring-alert-rule.js';
 import { HEARTBEAT } from './monitoring-alerting.js';
 import { UI_PORTS, type MonitoringView } from './monitoring-view.js';
@@ -63,6 +64,8 @@ export function opsAlerts(model: DeploymentModel, view: MonitoringView): AlertGr
           fixes: ['Fix the cause, take a fresh backup and run the drill again (docs/backup.md).'],
         },
       },
+      // PITR (Barman): WAL lag, receiver, slot, failed/old base backup, stale archive (issue 16).
+      ...pitrAlertRules(model),
     ],
   });
 

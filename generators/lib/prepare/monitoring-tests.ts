@@ -3,6 +3,7 @@
  * by `make monitoring-check` and by this generator's own test suite. Each case feeds series and states
  * the exact alerts (labels and expanded annotations) expected, or none on healthy data.
  */
+import { pitrRuleCases } from './backup/pitr-alerts.js';
 import type { DeploymentModel } from '../model.js';
 import { backupMaxAgeHours, familyOf, runbookUrl, type AlertGroup, type AlertRule } from './monitoring-alerts.js';
 import { QUEUE_EXPORTER } from './monitoring-queues.js';
@@ -121,6 +122,15 @@ export function ruleTests(model: DeploymentModel, view: MonitoringView, groups: 
     series: [{ series: selector(view.backup.lastSuccess, backup), values: `0+300x${samples}` }],
     checks: [{ evalTime: `${maxAge + 1}h`, alertname: 'BackupTooOld', expected: [] }],
   });
+
+  for (const pitr of pitrRuleCases(model)) {
+    tests.push({
+      name: pitr.name,
+      interval: '1m',
+      series: pitr.series.map((s) => ({ series: selector(s.metric, backup), values: s.values })),
+      checks: [{ evalTime: pitr.evalTime, alertname: pitr.alert, expected: pitr.fires ? [expect(rule(pitr.alert), backup)] : [] }],
+    });
+  }
 
   if (view.edge) {
     const base = { job: 'alloy', instance: `alloy:${ALLOY_HTTP_PORT}`, route: 'api' };
