@@ -41,10 +41,12 @@ const ALLOWED: ReadonlyArray<{ readonly rule: Rule; readonly path: string; reado
   { rule: 'control-share', path: 'templates/docker/__service__/Dockerfile.node-services.ejs', why: 'branches on glibc or musl three times; the service-kind traits table can hand it the lines (20-M)' },
   { rule: 'control-share', path: 'templates/docs/architecture.md.ejs', why: 'prose with per-tier loops and conditions (18.5 %); a docs view can group the services first' },
   { rule: 'control-share', path: 'templates/docs/runbooks.md.ejs', why: 'nested loops over alert groups, rules, checks and fixes (27.6 %): list-shaped prose, a runbooks view can flatten it' },
+  { rule: 'control-share', path: 'templates/docs/runbooks/disaster-recovery.md.ejs', why: 'issue 16: per-store recovery prose with conditions for the optional stores and PITR (16.2 %); a DR view can hand it the steps' },
   { rule: 'control-share', path: 'templates/docs/runbooks/scaling.md.ejs', why: 'issue 21: prose per service group with conditions for the optional stores (22.6 %); a scaling view can hand it the rows' },
   // Generator files over 300 lines (20-K splits kubernetes and edge; 20-M splits monitoring and the rest).
   { rule: 'file-length', path: 'generators/lib/prepare/infra.ts', why: 'every data service in one file; split per service (20-M)' },
   { rule: 'file-length', path: 'generators/lib/prepare/provisioning.ts', why: 'Ansible view and cloud-init in one file (20-M)' },
+  { rule: 'file-length', path: 'generators/lib/prepare/backup.ts', why: 'issue 16 added Barman to the logical backups; split along logical dumps, PITR service and offsite (the backup-lib.sh split is still open)' },
   { rule: 'file-length', path: 'generators/lib/repo-io.ts', why: 'lock, journal, preflight and transaction in one module; split along them' },
   { rule: 'file-length', path: 'generators/lib/catalog.ts', why: 'the GitMesh CE service catalog, a cited data table' },
   { rule: 'file-length', path: 'generators/lib/checks.ts', why: 'every answer validator; split per domain (DNS, paths, cron, services)' },
