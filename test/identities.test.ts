@@ -62,15 +62,25 @@ describe('identities (issue 18): Redis ACL users on a real Redis 7 with the gene
     for (let i = 0; i < 100 && !/NOAUTH/.test(await cli(undefined, 'PING')); i++) await new Promise((r) => setTimeout(r, 100));
   });
 
-  after(() => {
+  after(async () => {
     const pidFile = join(root, 'redis.pid');
-    // Our own server, by the PID it wrote.
+    // Our own server, by the PID it wrote. SIGTERM makes Redis save first, and it refuses to exit when that save
+    // fails: wait for it to end before removing its directory, and kill it outright if it does not.
     if (existsSync(pidFile)) {
-      try {
-        process.kill(Number(readFileSync(pidFile, 'utf8').trim()));
-      } catch {
-        // already gone
-      }
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      const alive = (): boolean => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      if (alive()) process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+      if (alive()) process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!alive(), `redis-server ${pid} is still running`);
     }
     if (root) rmSync(root, { recursive: true, force: true });
   });
