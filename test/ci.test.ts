@@ -251,7 +251,7 @@ describe('ci: generated GitHub Actions workflows', function () {
         assert.deepEqual(WORKFLOWS.flatMap((p) => deployGateProblems(p, docs.get(p)!)), []);
         const deploy = jobsOf(docs.get('.github/workflows/deploy.yml')!);
         const envs = Object.values(deploy).map(envName);
-        assert.deepEqual(envs, r.model.answers.environments.slice().sort((a, b) => (a === 'staging' ? -1 : b === 'staging' ? 1 : 0)));
+        assert.deepEqual(envs, r.model.settings.environments.slice().sort((a, b) => (a === 'staging' ? -1 : b === 'staging' ? 1 : 0)));
         assert.deepEqual(Object.keys(onOf(docs.get('.github/workflows/deploy.yml')!)), ['workflow_call'], 'deploy.yml is only ever called by ci.yml');
         const ci = docs.get('.github/workflows/ci.yml')!;
         assert.ok((ci.concurrency as Yaml | undefined)?.group, 'ci.yml has a concurrency group');
@@ -279,7 +279,7 @@ describe('ci: generated GitHub Actions workflows', function () {
         const rollback = docs.get('.github/workflows/rollback.yml')!;
         const dispatch = onOf(rollback).workflow_dispatch as Yaml;
         const inputs = dispatch.inputs as Record<string, Yaml>;
-        assert.deepEqual(inputs.environment.options, r.model.answers.environments.slice().sort((a, b) => (a === 'staging' ? -1 : b === 'staging' ? 1 : 0)));
+        assert.deepEqual(inputs.environment.options, r.model.settings.environments.slice().sort((a, b) => (a === 'staging' ? -1 : b === 'staging' ? 1 : 0)));
         assert.equal(inputs.tag.required, false, 'the tag defaults to the previous release');
         const job = Object.values(jobsOf(rollback))[0];
         assert.equal(job.concurrency?.group, 'deploy-${{ inputs.environment }}', 'rollback shares the deploy concurrency group');
@@ -294,10 +294,10 @@ describe('ci: generated GitHub Actions workflows', function () {
         assert.match(runs, /actionlint/);
         assert.match(runs, /-f compose\.yaml config --quiet/);
         assert.match(runs, /-f compose\.yaml -f compose\.override\.yaml config --quiet/);
-        assert.equal(/-f compose\.monitoring\.yaml -f compose\.tracing\.yaml config --quiet/.test(runs), r.model.answers.monitoring);
+        assert.equal(/-f compose\.monitoring\.yaml -f compose\.tracing\.yaml config --quiet/.test(runs), r.model.settings.monitoring);
         const nginx = r.model.composeServices.some((s) => s.name === 'nginx');
         assert.equal(/compose\.tools\.yaml run --rm -T -v "\$\{tls\}:[^"]+:ro" nginx-check/.test(runs), nginx, 'nginx -t when the edge exists');
-        assert.equal(/make monitoring-check/.test(runs), r.model.answers.monitoring, 'promtool, amtool and alloy validate when monitoring exists');
+        assert.equal(/make monitoring-check/.test(runs), r.model.settings.monitoring, 'promtool, amtool and alloy validate when monitoring exists');
         // Every linter container comes from compose.tools.yaml (Dependabot-watched), none from a literal image in the workflow.
         assert.doesNotMatch(runs, /docker run /);
         const tools = parseYaml(text('compose.tools.yaml')) as { services: Record<string, Yaml> };
@@ -308,8 +308,8 @@ describe('ci: generated GitHub Actions workflows', function () {
           assert.deepEqual((check.command as string[]).slice(0, 1), ['-t']);
           assert.equal(check.network_mode, 'none');
         }
-        assert.equal('alloy-validate' in tools.services, r.model.answers.monitoring);
-        if (r.model.answers.monitoring) {
+        assert.equal('alloy-validate' in tools.services, r.model.settings.monitoring);
+        if (r.model.settings.monitoring) {
           assert.deepEqual(tools.services['alloy-validate']!.command, ['validate', '/etc/alloy/config.alloy']);
           assert.equal(tools.services['alloy-validate']!.image, r.model.composeServices.find((svc) => svc.name === 'alloy')!.image);
         }

@@ -149,7 +149,7 @@ describe('monitoring stack (issue #6)', function () {
         for (const host of model.project.serverNames) assert.ok(probed.includes(`https://${host}/`), `probe ${host}`);
         const compose = parseCompose(await g().read('compose.monitoring.yaml')) as Doc;
         const cmd = (compose.services.prometheus.command as string[]).join(' ');
-        const expected = { small: ['15d', '8GB'], medium: ['30d', '40GB'], large: ['90d', '150GB'] }[model.answers.sizeProfile];
+        const expected = { small: ['15d', '8GB'], medium: ['30d', '40GB'], large: ['90d', '150GB'] }[model.settings.sizeProfile];
         assert.match(cmd, new RegExp(`retention.time=${expected[0]}\\b`));
         assert.match(cmd, new RegExp(`retention.size=${expected[1]}\\b`));
         // Every service a scrape job names runs in the stack.

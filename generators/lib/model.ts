@@ -192,7 +192,7 @@ export interface AppService {
 }
 
 /**
- * The answers every concern reads, as typed facts (issue 20: the model is closing; concerns read
+ * The answers every concern reads, as typed facts (issue 20: the model is closed; concerns read
  * these, never `answers`). Each has one meaning, decided here once.
  */
 export interface Settings {
@@ -230,12 +230,8 @@ export interface Settings {
   };
 }
 
+/** Closed (issue 20): no raw answers; prepare/index.ts turns them into `settings`, `project`, `data` and the rest. */
 export interface DeploymentModel {
-  /**
-   * Raw answers: being removed (issue 20).
-   * @deprecated Read `settings`, `project`, `data` and the other typed facts; only `prepare/index.ts` reads answers.
-   */
-  readonly answers: Answers;
   readonly settings: Settings;
   readonly project: {
     readonly name: string;

@@ -135,7 +135,6 @@ export function rpoFor(schedule: string): string {
 }
 
 export function backupView(model: DeploymentModel): BackupView {
-  const { answers } = model;
   const components: BackupComponent[] = ['postgres'];
   if (model.data.redis) components.push('redis');
   if (model.data.opensearch !== 'none') components.push('opensearch');
@@ -143,10 +142,10 @@ export function backupView(model: DeploymentModel): BackupView {
   const pgDatabases = backupDatabases(model);
   return {
     components,
-    schedule: answers.backupSchedule,
+    schedule: model.settings.backup.schedule,
     verifySchedule: VERIFY_SCHEDULE,
-    keepDaily: answers.backupKeepDaily,
-    keepWeekly: answers.backupKeepWeekly,
+    keepDaily: model.settings.backup.keepDaily,
+    keepWeekly: model.settings.backup.keepWeekly,
     backupDir: '/backups',
     metricsDir: BACKUP_METRICS_DIR,
     metricsFile: BACKUP_METRICS_FILES.backup,
@@ -158,7 +157,7 @@ export function backupView(model: DeploymentModel): BackupView {
     pgDatabases,
     pgExtraDatabases: pgDatabases.filter((db) => db.name !== DB_NAME).map((db) => db.name),
     pgPasswordFile: '/run/secrets/postgres_password',
-    pgJobs: answers.sizeProfile === 'large' ? 4 : 2,
+    pgJobs: model.settings.sizeProfile === 'large' ? 4 : 2,
     redisHost: 'redis',
     redisPort: 6379,
     redisPasswordFile: `/run/secrets/${REDIS_BACKUP.secret}`,
@@ -167,13 +166,13 @@ export function backupView(model: DeploymentModel): BackupView {
     opensearchRepo: 'gitmesh-backups',
     opensearchLocation: '/usr/share/opensearch/snapshots/gitmesh',
     offsite: offsiteEnabled(model),
-    offsitePrefix: answers.projectName,
+    offsitePrefix: model.project.name,
     offsiteAccessKeyFile: '/run/secrets/backup_offsite_access_key_id',
     offsiteSecretKeyFile: '/run/secrets/backup_offsite_secret_access_key',
     scriptsDir: BACKUP_SCRIPTS_DIR,
     writers: model.composeServices.filter((svc) => svc.tier === 'app' || svc.name === 'temporal').map((svc) => svc.name),
     redisFileOwner: REDIS_FILE_OWNER,
-    rpo: rpoFor(answers.backupSchedule),
+    rpo: rpoFor(model.settings.backup.schedule),
     dataTier: [...(model.data.postgres ? ['postgres'] : []), ...(model.data.redis ? ['redis'] : []), ...(model.data.opensearch !== 'none' ? [opensearchHost] : [])],
   };
 }
@@ -182,8 +181,7 @@ const bind = (source: string, target: string): Mount => ({ type: 'bind', source,
 
 export function backupContribution(model: DeploymentModel): Contribution {
   const view = backupView(model);
-  const { answers } = model;
-  const repository = `${answers.registry}/${answers.imageNamespace}/${answers.projectName}-backup`;
+  const repository = `${model.project.registry}/${model.project.imageNamespace}/${model.project.name}-backup`;
   const secrets: Secret[] = view.offsite
     ? [
         // Optional: `make secrets` writes them empty, so a fresh production stack starts; until they and
@@ -244,7 +242,7 @@ export function backupContribution(model: DeploymentModel): Contribution {
       proves: 'supercronic is running and the backup and metrics volumes are writable (backup freshness: the BackupTooOld and BackupFailed alerts, from its metrics)',
     },
     dependsOn: [...(model.data.postgres ? [{ name: 'postgres', condition: 'service_healthy' as const }] : []), ...(model.data.redis ? [{ name: 'redis', condition: 'service_healthy' as const }] : [])],
-    resources: resourcesFor(answers.sizeProfile, 'standard'),
+    resources: resourcesFor(model.settings.sizeProfile, 'standard'),
     capAdd: [],
     readOnly: true,
     replicas: 1,

@@ -109,7 +109,6 @@ function prepareCore(answers: Answers): DeploymentModel {
     ...featureSettings(services),
   ];
   return {
-    answers,
     ...facts,
     source: { repo: answers.gitmeshRepo, ref: answers.gitmeshRef, path: 'gitmesh' },
     uid: APP_UID,
