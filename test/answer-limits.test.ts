@@ -35,7 +35,7 @@ describe('issue 19: answers that would break a file are refused', function () {
     refused({ backupSchedule: '@reboot' }, /--backup-schedule/);
     // A macro's crontab line has one schedule field before the command; the RPO still reads right.
     const files = new Map(renderFiles(prepare(answersFrom({ backupSchedule: '@daily' }))).map((file) => [file.path, file.content]));
-    assert.match(files.get('config/backup/crontab')!, /^@daily \/\S+\/backup\.sh$/m);
+    assert.match(files.get('config/backup/crontab')!, /^@daily \/\S+\/backup\.sh --if-idle$/m);
     assert.match(files.get('docs/runbooks/disaster-recovery.md')!, /\*\*24 hours\*\*/);
   });
 

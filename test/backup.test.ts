@@ -212,7 +212,9 @@ describe('backup concern: model, image and files', () => {
     assert.ok(backup.networks.includes('data'));
     assert.match(backup.image, /^ghcr\.io\/your-org\/gitmesh-backup:\$\{GITMESH_IMAGE_TAG/);
     assert.ok(backup.readOnly && backup.healthcheck.test.length > 0 && backup.resources.limits.memory);
-    assert.deepEqual(backup.secrets, ['postgres_password', 'redis_backup_password']); // issue 18: the Redis backup user
+    // issue 18: the Redis backup user; issue 16: the defaults deploy production, so offsite copies (and their keys) are on.
+    assert.equal(model.settings.backup.offsite, true);
+    assert.deepEqual(backup.secrets, ['postgres_password', 'redis_backup_password', 'backup_offsite_access_key_id', 'backup_offsite_secret_access_key']);
     assert.ok(backup.mounts.some((m) => m.type === 'volume' && m.source === 'backups'));
     assert.ok(backup.mounts.some((m) => m.source === BACKUP_METRICS_VOLUME));
     assert.ok(backup.mounts.filter((m) => m.type === 'bind').every((m) => m.readOnly));
