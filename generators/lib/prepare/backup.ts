@@ -291,7 +291,7 @@ export function backupContribution(model: DeploymentModel): Contribution {
             timeout: '5s',
             retries: 3,
             startPeriod: '120s',
-            proves: 'the schedule runs and pg_receivewal streams WAL (archive freshness and barman check are alerted on from the metrics)',
+            proves: 'the schedule runs and pg_receivewal streams WAL (PitrArchiveStale and PitrCheckFailing alert on archive freshness and barman check from its metrics)',
           },
           dependsOn: [{ name: 'postgres', condition: 'service_healthy' }],
           stopGracePeriod: '60s',
