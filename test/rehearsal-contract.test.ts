@@ -184,7 +184,10 @@ describe('rehearsal (pinned GitMesh CE): service contract', function () {
         }
       }
     }
-    for (const name of declared) if (!used.has(name)) problems.push(`ElasticMQ declares ${name}, which no service uses`);
+    // Dead-letter queues (issue 21) are used by ElasticMQ itself: a queue names its own in deadLettersQueue.
+    const deadLetters = new Set([...elasticmq.matchAll(/deadLettersQueue \{\s*name = "?([A-Za-z0-9_.-]+)"?/g)].map((m) => m[1]));
+    for (const name of deadLetters) if (!declared.has(name)) problems.push(`a queue dead-letters to ${name}, which ElasticMQ does not declare`);
+    for (const name of declared) if (!used.has(name) && !deadLetters.has(name)) problems.push(`ElasticMQ declares ${name}, which no service uses`);
     assert.deepEqual(problems, []);
   });
 
