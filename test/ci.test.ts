@@ -2,7 +2,8 @@
 // and our own rules, each written as a checker that returns problems. Every checker is also run
 // against a deliberately broken copy, so a checker that passes everything cannot hide a bug.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -12,7 +13,7 @@ import { ciFiles } from '../generators/lib/files/ci.js';
 import type { CiView } from '../generators/lib/prepare/ci.js';
 import type { DeploymentModel } from '../generators/lib/model.js';
 import { render } from '../generators/lib/render.js';
-import { modelFrom } from './support/generate.js';
+import { generate, modelFrom } from './support/generate.js';
 import { actionlintErrors, shellcheckErrors, workflowParserErrors } from './support/validators.js';
 
 type Yaml = Record<string, unknown>;
@@ -417,11 +418,26 @@ describe('ci: generated GitHub Actions workflows', function () {
         assert.deepEqual(Object.keys(deploy), r.view.release.promotion.map((s) => s.environment));
       });
 
-      it('rescan every image the stack runs nightly, third-party ones included, with a failing gate', function () {
+      it('rescan every image the stack runs nightly, third-party ones included, with a failing gate', async function () {
         const rescan = docs.get('.github/workflows/rescan.yml')!;
         assert.ok((onOf(rescan).schedule as Yaml[])[0]!.cron);
-        const scan = jobsOf(rescan).scan as Job & { strategy: { matrix: { image: Yaml[] } } };
-        const refs = scan.strategy.matrix.image.map((i) => String(i.ref));
+        const scan = jobsOf(rescan).scan as Job & { strategy: { matrix: { image: unknown } } };
+        assert.equal(scan.strategy.matrix.image, '${{ fromJSON(needs.images.outputs.matrix) }}');
+        // The matrix is computed at run time from the compose files (no pin is repeated in the workflow, so
+        // Dependabot's bumps reach the rescan): run the job's own script on the generated files.
+        const list = ((jobsOf(rescan).images as Job).steps ?? []).find((step) => (step as Yaml).id === 'list') as Yaml;
+        const { dir } = await generate(raw);
+        let matrix: Yaml[];
+        try {
+          await writeFile(join(dir, 'out'), '');
+          const run = await execa('bash', ['-euo', 'pipefail', '-c', String(list.run)], { cwd: dir, env: { GITHUB_OUTPUT: join(dir, 'out') }, reject: false });
+          assert.equal(run.exitCode, 0, run.stderr);
+          matrix = JSON.parse((await readFile(join(dir, 'out'), 'utf8')).replace(/^matrix=/, '')) as Yaml[];
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+        assert.equal(new Set(matrix.map((i) => i.category)).size, matrix.length, 'one SARIF category per image');
+        const refs = matrix.map((i) => String(i.ref));
         for (const img of r.model.builtImages) assert.ok(refs.includes(img.repository), img.name);
         assert.deepEqual(refs.filter((ref) => !r.model.builtImages.some((img) => img.repository === ref)), r.view.release.thirdPartyImages);
         const hostImages = r.model.composeServices.filter((svc) => svc.file === 'main' || r.view.hostComposeFiles.includes('compose.monitoring.yaml')).map((svc) => svc.image).filter((image) => !image.includes('${'));

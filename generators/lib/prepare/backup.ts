@@ -256,11 +256,14 @@ export function backupContribution(model: DeploymentModel): Contribution {
       { name: 'verify-backup', schedule: view.verifySchedule, command: [`${view.scriptsDir}/verify-backup.sh`], what: 'restore drill' },
     ],
   };
+  const { schedules: _schedules, ...serviceWithoutSchedules } = service;
   const pitr = pitrView(model);
   const barman: ComposeService[] = pitr
     ? [
         {
-          ...service,
+          ...serviceWithoutSchedules,
+          // Long-running (it streams WAL), with its own volume: a data store, not the backup job's schedules.
+          role: 'data-store',
           name: PITR_SERVICE,
           description: `Barman: streams WAL from postgres (slot ${pitr.slot}), base backups ${pitr.schedule} UTC, recovery window ${pitr.recoveryWindowDays} days${pitr.offsite ? ', copies offsite (barman-cloud)' : ''}`,
           command: [`${PITR_SCRIPTS_DIR}/barman-entrypoint.sh`],
