@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -16,18 +16,8 @@ import YAML from 'yaml';
 import { PG_SECRETS, REDIS_ACL_SECRET, REDIS_USERS } from '../generators/lib/prepare/identities.js';
 import { generate } from './support/generate.js';
 import { requireTool } from './support/validators.js';
+import { freePort } from './support/free-port.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('identities (issue 18): Redis ACL users on a real Redis 7 with the generated config', function () {
   this.timeout(120_000);

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -18,22 +17,12 @@ import { render } from '../generators/lib/render.js';
 import { POSTGRES_MAJOR } from '../generators/lib/versions.js';
 import { modelFrom } from './support/generate.js';
 import { requireTool, shellcheckErrors } from './support/validators.js';
+import { freePort } from './support/free-port.js';
 
 const PG_BIN = `/usr/lib/postgresql/${POSTGRES_MAJOR}/bin`;
 const ADMIN_PASSWORD = 'admin:secret\\x';
 const BACKUP_PASSWORD = 'backup:pass\\word';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Run {
   readonly exitCode: number;

@@ -4,12 +4,12 @@
  * one local role, stopped and removed by `stop()`. As root it runs as Debian's postgres user.
  */
 import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type Options } from 'execa';
 import { POSTGRES_MAJOR } from '../../../generators/lib/versions.js';
 import { requireTool } from '../validators.js';
+import { freePort } from '../free-port.js';
 
 export const PG_BIN = `/usr/lib/postgresql/${POSTGRES_MAJOR}/bin`;
 
@@ -23,17 +23,6 @@ export interface ThrowawayPostgres {
   readonly stop: () => Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startPostgres(): Promise<ThrowawayPostgres> {
   requireTool('psql');
